@@ -1,0 +1,44 @@
+"""The app factory: a Bolt App wired to every listener, built from one Settings object."""
+
+from __future__ import annotations
+
+import logging
+
+from slack_bolt import App
+from sqlalchemy.engine import Engine
+
+from bot.clock import Clock
+from bot.config import Settings
+from bot.context import BotContext
+from bot.slack_client import create_web_client
+from models.db import make_engine
+
+log = logging.getLogger(__name__)
+
+
+def create_context(settings: Settings, *, engine: Engine | None = None, clock: Clock | None = None) -> BotContext:
+    return BotContext(
+        settings=settings,
+        engine=engine or make_engine(settings.database_url),
+        client=create_web_client(settings),
+        clock=clock or Clock(),
+    )
+
+
+def create_app(settings: Settings, *, context: BotContext | None = None) -> App:
+    """Build the Bolt App; `context` carries the engine, clock and client (made when absent)."""
+    from handlers import register_all
+
+    ctx = context or create_context(settings)
+    app = App(
+        client=ctx.client,
+        signing_secret=settings.slack_signing_secret or "socket-mode-unsigned",
+        token_verification_enabled=False,
+        process_before_response=False,
+        listener_executor=ctx.executor,
+        raise_error_for_unhandled_request=False,
+        logger=logging.getLogger("partnerbot.bolt"),
+    )
+    app._partnerbot_context = ctx  # for the server and tests; listeners get it via register()
+    register_all(app, ctx)
+    return app

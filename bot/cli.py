@@ -1,0 +1,127 @@
+"""The `partnerbot` command line (also `python -m bot`)."""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import sys
+from datetime import UTC, datetime
+
+from bot.config import ConfigError, Settings
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="partnerbot", description="Run a partner-to-partner ecosystem in Slack.")
+    parser.add_argument("--env-file", default=".env", help="settings file read under the environment (default .env)")
+    parser.add_argument("-v", "--verbose", action="store_true", help="log debug output")
+    sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+
+    sub.add_parser("serve", help="run the bot (Socket Mode with SLACK_APP_TOKEN, else HTTP on PORT)")
+    sub.add_parser("demo", help="load the sample ecosystem and print ranked matches for sample asks")
+
+    imp = sub.add_parser("import-partners", help="upsert profiles from a CSV file")
+    imp.add_argument("file")
+    imp.add_argument("--quiet", action="store_true", help="no progress display")
+
+    exp = sub.add_parser("export-partners", help="write all profiles to a CSV file")
+    exp.add_argument("file")
+
+    match = sub.add_parser("match", help="rank partners for an ask, as /findpartner does")
+    match.add_argument("text")
+    match.add_argument("--top", type=int, default=5)
+    match.add_argument("--json", action="store_true")
+
+    digest = sub.add_parser("digest", help="print or post the engagement metrics")
+    digest.add_argument("--days", type=int, default=7)
+    digest.add_argument("--json", action="store_true")
+    digest.add_argument("--post", action="store_true", help="post the digest to DIGEST_CHANNEL now (once per period)")
+
+    jobs = sub.add_parser("jobs", help="scheduled jobs")
+    jobs_sub = jobs.add_subparsers(dest="jobs_command", required=True)
+    run_due = jobs_sub.add_parser("run-due", help="run once every job that is due")
+    run_due.add_argument("--at", type=_iso_time, default=None, help="judge what is due at this ISO time")
+
+    db = sub.add_parser("db", help="database")
+    db_sub = db.add_subparsers(dest="db_command", required=True)
+    db_sub.add_parser("upgrade", help="apply database migrations")
+    return parser
+
+
+def _iso_time(value: str) -> datetime:
+    try:
+        when = datetime.fromisoformat(value)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not an ISO time: {value!r}") from None
+    return when if when.tzinfo else when.replace(tzinfo=UTC)
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    logging.basicConfig(level=logging.DEBUG if args.verbose else logging.INFO,
+                        format="%(asctime)s %(levelname)s %(name)s: %(message)s", stream=sys.stderr)
+    try:
+        settings = Settings.load(env_file=args.env_file)
+        return run(args, settings)
+    except ConfigError as exc:
+        print(f"partnerbot: configuration error: {exc}", file=sys.stderr)
+        return 2
+
+
+def _engine(settings: Settings):
+    from models.db import make_engine, upgrade
+
+    engine = make_engine(settings.database_url)
+    upgrade(engine)
+    return engine
+
+
+def _context(settings: Settings):
+    from bot.app import create_context
+
+    return create_context(settings, engine=_engine(settings))
+
+
+def run(args: argparse.Namespace, settings: Settings) -> int:
+    command = args.command
+    if command == "serve":
+        from bot.serve import serve
+
+        return serve(settings)
+    if command == "db":
+        _engine(settings)
+        print(f"database is up to date ({_safe_url(settings.database_url)})")
+        return 0
+    if command == "demo":
+        from bot.demo import run_demo
+
+        return run_demo(settings, engine=_engine(settings), out=sys.stdout)
+    if command == "import-partners":
+        from bot.csv_io import import_partners_cli
+
+        return import_partners_cli(_engine(settings), args.file, quiet=args.quiet, out=sys.stdout, err=sys.stderr)
+    if command == "export-partners":
+        from bot.csv_io import export_partners_cli
+
+        return export_partners_cli(_engine(settings), args.file, out=sys.stdout)
+    if command == "match":
+        from bot.matching.cli import match_cli
+
+        return match_cli(settings, _engine(settings), args.text, top=args.top, as_json=args.json, out=sys.stdout)
+    if command == "digest":
+        from bot.metrics.cli import digest_cli
+
+        return digest_cli(_context(settings), days=args.days, as_json=args.json, post=args.post, out=sys.stdout)
+    if command == "jobs":
+        from bot.scheduling import run_due
+
+        done = run_due(_context(settings), args.at)
+        for name, count in done.items():
+            print(f"{name}: {'failed' if count < 0 else count}")
+        return 1 if any(c < 0 for c in done.values()) else 0
+    raise AssertionError(command)
+
+
+def _safe_url(url: str) -> str:
+    from sqlalchemy.engine import make_url
+
+    return make_url(url).render_as_string(hide_password=True)

@@ -1,0 +1,25 @@
+"""What every listener and job needs, built once at start-up and passed in."""
+
+from __future__ import annotations
+
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
+from typing import Any
+
+from slack_sdk import WebClient
+from sqlalchemy.engine import Engine
+
+from bot.clock import Clock
+from bot.config import Settings
+
+
+@dataclass
+class BotContext:
+    settings: Settings
+    engine: Engine
+    client: WebClient
+    clock: Clock = field(default_factory=Clock)
+    # Slow work after ack() (matching on a large directory, approval side effects).
+    executor: ThreadPoolExecutor = field(default_factory=lambda: ThreadPoolExecutor(max_workers=16))
+    # Filled by the parts that need shared in-process state (e.g. the matching index).
+    services: dict[str, Any] = field(default_factory=dict)

@@ -1,0 +1,42 @@
+"""Showing user-typed text in Slack safely, and keeping it inside Block Kit limits."""
+
+from __future__ import annotations
+
+import re
+
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+
+
+def escape(text: str | None) -> str:
+    """Escape `&`, `<`, `>` so mrkdwn shows text as typed.
+
+    With these three escaped, `<!channel>`, `<@U123>` and `<https://x|y>` lose their
+    meaning and show as typed: nobody is pinged and no link is injected.
+    """
+    if not text:
+        return ""
+    text = _CONTROL.sub("", text)
+    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+
+
+def truncate(text: str, limit: int, *, ellipsis: str = "…") -> str:
+    """Cut `text` to at most `limit` characters, never in the middle of an `&...;` entity."""
+    if len(text) <= limit:
+        return text
+    cut = text[: max(0, limit - len(ellipsis))]
+    amp = cut.rfind("&")
+    if amp != -1 and ";" not in cut[amp:]:
+        cut = cut[:amp]
+    return cut + ellipsis
+
+
+def safe(text: str | None, limit: int) -> str:
+    """Escaped and cut to `limit` characters: for user text inside a mrkdwn field."""
+    return truncate(escape(text), limit)
+
+
+def plain(text: str | None, limit: int) -> str:
+    """For plain_text fields (Slack shows them literally): no escaping, only length."""
+    if not text:
+        return ""
+    return truncate(_CONTROL.sub("", text), limit)

@@ -1,0 +1,1 @@
+"""Slack events listeners; each module exposes register(app, ctx)."""

@@ -1,0 +1,1 @@
+"""Slack middleware listeners; each module exposes register(app, ctx)."""

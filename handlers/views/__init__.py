@@ -1,0 +1,1 @@
+"""Slack views listeners; each module exposes register(app, ctx)."""

@@ -1,0 +1,23 @@
+"""Tables and database access. Importing this package registers every table."""
+
+from models.ask import Ask
+from models.audit import AuditLog
+from models.company import Capacity, Company, Member
+from models.introduction import OPEN_STATES, Introduction, IntroState, Outcome, OutcomeKind
+from models.scheduling import DigestRun, Nudge, ProcessedRequest
+
+__all__ = [
+    "Ask",
+    "AuditLog",
+    "Capacity",
+    "Company",
+    "DigestRun",
+    "Introduction",
+    "IntroState",
+    "Member",
+    "Nudge",
+    "OPEN_STATES",
+    "Outcome",
+    "OutcomeKind",
+    "ProcessedRequest",
+]

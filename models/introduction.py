@@ -1,0 +1,88 @@
+"""Introductions: a requested, approved and made connection between two partners."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from enum import StrEnum
+
+from sqlalchemy import Index, UniqueConstraint
+from sqlmodel import Field, SQLModel
+
+from models.base import json_column, json_list_column, ts_column, utcnow
+
+
+class IntroState(StrEnum):
+    REQUESTED = "requested"
+    APPROVED = "approved"  # decided; Slack side effects pending or under way
+    INTRODUCED = "introduced"
+    DECLINED = "declined"
+    NOT_A_FIT = "not_a_fit"
+    CLOSED = "closed"
+
+
+OPEN_STATES = (IntroState.REQUESTED.value, IntroState.APPROVED.value, IntroState.INTRODUCED.value)
+
+
+class Introduction(SQLModel, table=True):
+    __tablename__ = "introduction"
+    __table_args__ = (
+        # A second click on Request intro for the same ask and partner finds this row.
+        UniqueConstraint("ask_id", "target_company_id", name="uq_intro_ask_target"),
+        Index("ix_intro_state", "state"),
+        Index("ix_intro_created_at", "created_at"),
+        Index("ix_intro_target_state", "target_company_id", "state"),
+        Index("ix_intro_requester_state", "requester_company_id", "state"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    ask_id: int = Field(foreign_key="ask.id")
+    requester_user_id: str = Field(max_length=32)
+    requester_company_id: int | None = Field(default=None, foreign_key="company.id")
+    target_company_id: int = Field(foreign_key="company.id")
+    state: str = Field(default=IntroState.REQUESTED.value, max_length=20)
+    score: float = Field(default=0.0)
+    reasons: list[str] = Field(default_factory=list, sa_column=json_list_column())
+    # Where approval requests were posted: [{"channel": "C..", "ts": "..."}]
+    approval_messages: list | None = Field(default=None, sa_column=json_column())
+    decided_by: str | None = Field(default=None, max_length=32)
+    decided_at: datetime | None = Field(default=None, sa_column=ts_column())
+    decline_reason: str | None = Field(default=None, max_length=1000)
+    # Progress of the approval's Slack side effects, so a restart resumes where it stopped.
+    channel_id: str | None = Field(default=None, max_length=32)
+    channel_name: str | None = Field(default=None, max_length=80)
+    intro_message_ts: str | None = Field(default=None, max_length=32)
+    effects_attempts: int = Field(default=0)
+    effects_error: str | None = Field(default=None, max_length=500)
+    next_attempt_at: datetime | None = Field(default=None, sa_column=ts_column())
+    introduced_at: datetime | None = Field(default=None, sa_column=ts_column(index=True))
+    followup_sent_at: datetime | None = Field(default=None, sa_column=ts_column())
+    reminder_sent_at: datetime | None = Field(default=None, sa_column=ts_column())
+    closed_at: datetime | None = Field(default=None, sa_column=ts_column())
+    closed_by: str | None = Field(default=None, max_length=32)
+    created_at: datetime = Field(default_factory=utcnow, sa_column=ts_column(nullable=False))
+    updated_at: datetime = Field(default_factory=utcnow, sa_column=ts_column(nullable=False))
+
+
+class OutcomeKind(StrEnum):
+    WORKING_TOGETHER = "working_together"
+    DEAL_WON = "deal_won"
+    NO_FIT = "no_fit"
+
+
+class Outcome(SQLModel, table=True):
+    """A partner's answer to the follow-up: one per introduction and company."""
+
+    __tablename__ = "outcome"
+    __table_args__ = (
+        UniqueConstraint("introduction_id", "company_id", name="uq_outcome_intro_company"),
+        Index("ix_outcome_created_at", "created_at"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    introduction_id: int = Field(foreign_key="introduction.id", index=True)
+    company_id: int = Field(foreign_key="company.id")
+    user_id: str = Field(max_length=32)
+    outcome: str = Field(max_length=20)
+    deal_value: float | None = Field(default=None)
+    created_at: datetime = Field(default_factory=utcnow, sa_column=ts_column(nullable=False))
+    updated_at: datetime = Field(default_factory=utcnow, sa_column=ts_column(nullable=False))
