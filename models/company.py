@@ -101,3 +101,10 @@ def link_member(session: Session, *, company_id: int, slack_user_id: str) -> Mem
     else:
         member.company_id = company_id
     return member
+
+
+def is_paused(company: Company, *, today: date) -> bool:
+    """Paused now? A pause with an end date resumes by itself on that date."""
+    if not company.paused:
+        return False
+    return company.paused_until is None or today < company.paused_until
