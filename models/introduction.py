@@ -5,8 +5,8 @@ from __future__ import annotations
 from datetime import datetime
 from enum import StrEnum
 
-from sqlalchemy import Index, UniqueConstraint
-from sqlmodel import Field, SQLModel
+from sqlalchemy import Index, UniqueConstraint, func
+from sqlmodel import Field, Session, SQLModel, col, select
 
 from models.base import json_column, json_list_column, ts_column, utcnow
 
@@ -28,6 +28,9 @@ class Introduction(SQLModel, table=True):
     __table_args__ = (
         # A second click on Request intro for the same ask and partner finds this row.
         UniqueConstraint("ask_id", "target_company_id", name="uq_intro_ask_target"),
+        # A channel name is reserved here before conversations.create is called, so two
+        # introductions never try (and never adopt) the same Slack channel name.
+        UniqueConstraint("channel_name", name="uq_intro_channel_name"),
         Index("ix_intro_state", "state"),
         Index("ix_intro_created_at", "created_at"),
         Index("ix_intro_target_state", "target_company_id", "state"),
@@ -52,6 +55,10 @@ class Introduction(SQLModel, table=True):
     channel_name: str | None = Field(default=None, max_length=80)
     intro_message_ts: str | None = Field(default=None, max_length=32)
     effects_attempts: int = Field(default=0)
+    # Which worker holds the lease on the pending effects (until next_attempt_at).
+    effects_claimed_by: str | None = Field(default=None, max_length=80)
+    # Steps of the approval's side effects already done ("invited", "topic", "dm:U123", ...).
+    effects_done: list[str] = Field(default_factory=list, sa_column=json_list_column())
     effects_error: str | None = Field(default=None, max_length=500)
     next_attempt_at: datetime | None = Field(default=None, sa_column=ts_column())
     introduced_at: datetime | None = Field(default=None, sa_column=ts_column(index=True))
@@ -86,3 +93,13 @@ class Outcome(SQLModel, table=True):
     deal_value: float | None = Field(default=None)
     created_at: datetime = Field(default_factory=utcnow, sa_column=ts_column(nullable=False))
     updated_at: datetime = Field(default_factory=utcnow, sa_column=ts_column(nullable=False))
+
+
+def open_intro_counts(session: Session) -> dict[int, int]:
+    """Open introductions per target company (for MAX_OPEN_INTROS)."""
+    stmt = (
+        select(Introduction.target_company_id, func.count())
+        .where(col(Introduction.state).in_(OPEN_STATES))
+        .group_by(Introduction.target_company_id)
+    )
+    return {company_id: count for company_id, count in session.exec(stmt)}

@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises: 
-Create Date: 2026-11-29 20:36:33.269096
+Create Date: 2026-11-29 20:41:47.379820
 """
 
 from alembic import op
@@ -142,6 +142,8 @@ def upgrade() -> None:
     sa.Column('channel_name', sqlmodel.sql.sqltypes.AutoString(length=80), nullable=True),
     sa.Column('intro_message_ts', sqlmodel.sql.sqltypes.AutoString(length=32), nullable=True),
     sa.Column('effects_attempts', sa.Integer(), nullable=False),
+    sa.Column('effects_claimed_by', sqlmodel.sql.sqltypes.AutoString(length=80), nullable=True),
+    sa.Column('effects_done', sa.JSON(), nullable=False),
     sa.Column('effects_error', sqlmodel.sql.sqltypes.AutoString(length=500), nullable=True),
     sa.Column('next_attempt_at', models.base.UTCDateTime(timezone=True), nullable=True),
     sa.Column('introduced_at', models.base.UTCDateTime(timezone=True), nullable=True),
@@ -155,7 +157,8 @@ def upgrade() -> None:
     sa.ForeignKeyConstraint(['requester_company_id'], ['company.id'], ),
     sa.ForeignKeyConstraint(['target_company_id'], ['company.id'], ),
     sa.PrimaryKeyConstraint('id'),
-    sa.UniqueConstraint('ask_id', 'target_company_id', name='uq_intro_ask_target')
+    sa.UniqueConstraint('ask_id', 'target_company_id', name='uq_intro_ask_target'),
+    sa.UniqueConstraint('channel_name', name='uq_intro_channel_name')
     )
     with op.batch_alter_table('introduction', schema=None) as batch_op:
         batch_op.create_index('ix_intro_created_at', ['created_at'], unique=False)
