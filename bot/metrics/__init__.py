@@ -1,0 +1,1 @@
+"""Engagement metrics: figures, the weekly digest, its chart, participation nudges."""

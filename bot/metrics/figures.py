@@ -1,0 +1,419 @@
+"""The program's engagement figures for a period [start, end), computed with SQL aggregates.
+
+Every figure is one aggregate query (COUNT / SUM / GROUP BY) over indexed ranges, so the cost
+grows with the period's rows, not with the table: no Python loop over rows.
+
+Definitions (where the product text is silent):
+- asks / unmet asks / matches shown: asks created in the period.
+- intro requests: introductions created in the period.
+- approved / declined: manager decisions taken in the period (`decided_at`).
+- introduced: introductions made (channel posted) in the period (`introduced_at`).
+- approval time: hours from request to the manager's decision (approve or decline), for the
+  decisions taken in the period; median and 90th percentile (linear interpolation).
+- outcomes: answers reported (last changed) in the period, counted once per introduction
+  (both partners may report the same deal); deal value is the larger value reported per deal.
+- active partners: companies that asked, requested or answered in the period, or were
+  introduced in it; total partners: profiles existing (not deleted) at the period's end.
+- participation gaps (as of the period's end): partners who neither asked nor were introduced
+  in the last 90 days (profiles younger than 30 days are given time), profiles not updated
+  for 90 days, introductions whose follow-up went unanswered for 14 days.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+
+from sqlalchemy import and_, case, distinct, exists, func, not_, or_, select, true, union, union_all
+from sqlalchemy.sql import ColumnElement
+from sqlmodel import Session
+
+from models import Ask, Company, Introduction, IntroState, Outcome, OutcomeKind
+
+QUARTER = timedelta(days=90)
+NEW_PROFILE_GRACE = timedelta(days=30)
+STALE_AFTER = timedelta(days=90)
+UNANSWERED_AFTER = timedelta(days=14)
+TOP = 5
+
+# The figures compared with the previous period of equal length.
+HEADLINE = (
+    "asks",
+    "unmet_asks",
+    "matches_shown",
+    "intro_requests",
+    "approved",
+    "declined",
+    "introduced",
+    "working_together",
+    "deals_won",
+    "deal_value",
+    "active_partners",
+    "total_partners",
+    "participation_rate",
+    "new_profiles",
+    "updated_profiles",
+    "approval_hours_median",
+)
+
+ask_t = Ask.__table__
+intro_t = Introduction.__table__
+outcome_t = Outcome.__table__
+company_t = Company.__table__
+
+
+def _utc(when: datetime) -> datetime:
+    return when.replace(tzinfo=UTC) if when.tzinfo is None else when.astimezone(UTC)
+
+
+def _in(column, start: datetime, end: datetime) -> ColumnElement[bool]:
+    return and_(column >= start, column < end)
+
+
+def _dialect(session: Session) -> str:
+    return session.get_bind().dialect.name
+
+
+def _scalar(session: Session, stmt) -> int | float:
+    return session.execute(stmt).scalar() or 0
+
+
+# -- counts ------------------------------------------------------------------------------
+def ask_counts(session: Session, *, start: datetime, end: datetime) -> dict[str, int]:
+    row = session.execute(
+        select(
+            func.count(),
+            func.coalesce(func.sum(ask_t.c.matches_shown), 0),
+            func.coalesce(func.sum(case((ask_t.c.unmet == true(), 1), else_=0)), 0),
+        ).where(_in(ask_t.c.created_at, start, end))
+    ).one()
+    return {"asks": int(row[0]), "matches_shown": int(row[1]), "unmet_asks": int(row[2])}
+
+
+def intro_counts(session: Session, *, start: datetime, end: datetime) -> dict[str, int]:
+    requests = _scalar(session, select(func.count()).where(_in(intro_t.c.created_at, start, end)))
+    is_declined = intro_t.c.state == IntroState.DECLINED.value
+    row = session.execute(
+        select(func.count(), func.coalesce(func.sum(case((is_declined, 1), else_=0)), 0))
+        .where(_in(intro_t.c.decided_at, start, end), intro_t.c.state != IntroState.REQUESTED.value)
+    ).one()
+    declined = int(row[1])
+    approved = int(row[0]) - declined
+    introduced = _scalar(session, select(func.count()).where(_in(intro_t.c.introduced_at, start, end)))
+    return {"intro_requests": int(requests), "approved": approved, "declined": declined,
+            "introduced": int(introduced)}
+
+
+def _decision_hours(session: Session) -> ColumnElement:
+    if _dialect(session) == "sqlite":
+        return (func.julianday(intro_t.c.decided_at) - func.julianday(intro_t.c.created_at)) * 24.0
+    return func.extract("epoch", intro_t.c.decided_at - intro_t.c.created_at) / 3600.0
+
+
+def approval_hours(session: Session, *, start: datetime, end: datetime) -> tuple[float | None, float | None]:
+    """Median and 90th percentile of request-to-decision hours for decisions in the period."""
+    hours = _decision_hours(session)
+    where = and_(_in(intro_t.c.decided_at, start, end), intro_t.c.state != IntroState.REQUESTED.value)
+    if _dialect(session) == "postgresql":
+        row = session.execute(
+            select(
+                func.percentile_cont(0.5).within_group(hours),
+                func.percentile_cont(0.9).within_group(hours),
+            ).where(where)
+        ).one()
+        return (_round(row[0]), _round(row[1]))
+    n = int(_scalar(session, select(func.count()).where(where)))
+    if n == 0:
+        return (None, None)
+    return (_round(_percentile_by_offset(session, hours, where, n, 0.5)),
+            _round(_percentile_by_offset(session, hours, where, n, 0.9)))
+
+
+def _percentile_by_offset(session: Session, expr, where, n: int, p: float) -> float:
+    """percentile_cont for databases without it: the two neighbouring ranks, interpolated."""
+    rank = p * (n - 1)
+    low = int(rank)
+    values = [float(v) for v in session.execute(
+        select(expr).where(where).order_by(expr).limit(2).offset(low)).scalars()]
+    if len(values) == 1 or rank == low:
+        return values[0]
+    return values[0] + (values[1] - values[0]) * (rank - low)
+
+
+def _round(value) -> float | None:
+    return None if value is None else round(float(value), 2)
+
+
+def outcome_counts(session: Session, *, start: datetime, end: datetime) -> dict[str, float | int]:
+    in_period = _in(outcome_t.c.updated_at, start, end)
+
+    def per_intro(kind: str):
+        return _scalar(session, select(func.count(distinct(outcome_t.c.introduction_id)))
+                       .where(in_period, outcome_t.c.outcome == kind))
+
+    deals = (
+        select(func.max(outcome_t.c.deal_value).label("value"))
+        .where(in_period, outcome_t.c.outcome == OutcomeKind.DEAL_WON.value)
+        .group_by(outcome_t.c.introduction_id)
+        .subquery()
+    )
+    deal_value = _scalar(session, select(func.coalesce(func.sum(deals.c.value), 0)))
+    return {
+        "working_together": int(per_intro(OutcomeKind.WORKING_TOGETHER.value)),
+        "deals_won": int(per_intro(OutcomeKind.DEAL_WON.value)),
+        "no_fit": int(per_intro(OutcomeKind.NO_FIT.value)),
+        "deal_value": round(float(deal_value), 2),
+    }
+
+
+def _existing_companies(at: datetime) -> ColumnElement[bool]:
+    return and_(company_t.c.created_at < at,
+                or_(company_t.c.deleted_at.is_(None), company_t.c.deleted_at >= at))
+
+
+def _active_company_ids(start: datetime, end: datetime):
+    """Companies that asked, requested, were introduced or answered in [start, end)."""
+    return union(
+        select(ask_t.c.company_id.label("cid")).where(_in(ask_t.c.created_at, start, end),
+                                                      ask_t.c.company_id.is_not(None)),
+        select(intro_t.c.requester_company_id).where(_in(intro_t.c.created_at, start, end),
+                                                     intro_t.c.requester_company_id.is_not(None)),
+        select(intro_t.c.requester_company_id).where(_in(intro_t.c.introduced_at, start, end),
+                                                     intro_t.c.requester_company_id.is_not(None)),
+        select(intro_t.c.target_company_id).where(_in(intro_t.c.introduced_at, start, end)),
+        select(outcome_t.c.company_id).where(_in(outcome_t.c.updated_at, start, end)),
+    ).subquery()
+
+
+def participation(session: Session, *, start: datetime, end: datetime) -> dict[str, float | int]:
+    total = int(_scalar(session, select(func.count()).select_from(company_t).where(_existing_companies(end))))
+    active_ids = _active_company_ids(start, end)
+    active = int(_scalar(session, select(func.count()).select_from(company_t)
+                         .where(_existing_companies(end), company_t.c.id.in_(select(active_ids.c.cid)))))
+    return {"active_partners": active, "total_partners": total,
+            "participation_rate": round(active / total, 4) if total else 0.0}
+
+
+def profile_counts(session: Session, *, start: datetime, end: datetime) -> dict[str, int]:
+    alive = company_t.c.deleted_at.is_(None)
+    new = _scalar(session, select(func.count()).select_from(company_t)
+                  .where(_in(company_t.c.created_at, start, end), alive))
+    updated = _scalar(session, select(func.count()).select_from(company_t)
+                      .where(_in(company_t.c.updated_at, start, end), company_t.c.created_at < start, alive))
+    return {"new_profiles": int(new), "updated_profiles": int(updated)}
+
+
+# -- tops --------------------------------------------------------------------------------
+def _needs_table(session: Session):
+    """The ask's needs (a JSON list) as rows with a `value` column."""
+    if _dialect(session) == "sqlite":
+        return func.json_each(ask_t.c.needs).table_valued("value")
+    return func.json_array_elements_text(ask_t.c.needs).table_valued("value").render_derived()
+
+
+def _ranked(session: Session, label, where, source, top: int) -> list[dict]:
+    stmt = (select(label.label("name"), func.count().label("n"))
+            .select_from(source).where(where).group_by(label)
+            .order_by(func.count().desc(), label).limit(top))
+    return [{"name": name, "count": int(n)} for name, n in session.execute(stmt) if name]
+
+
+def top_needs(session: Session, *, start: datetime, end: datetime, unmet_only: bool = False,
+              top: int = TOP) -> list[dict]:
+    needs = _needs_table(session)
+    label = func.lower(func.trim(needs.c.value))
+    where = _in(ask_t.c.created_at, start, end)
+    if unmet_only:
+        where = and_(where, ask_t.c.unmet == true())
+    source = ask_t.join(needs, true())
+    ranked = _ranked(session, label, and_(where, func.length(func.trim(needs.c.value)) > 0), source, top)
+    if unmet_only and len(ranked) < top:
+        # Unmet asks whose needs the matcher could not read still say what was asked.
+        no_needs = _needs_empty(session)
+        text_label = func.lower(func.trim(func.substr(ask_t.c.text, 1, 80)))
+        extra = _ranked(session, text_label, and_(where, no_needs), ask_t, top)
+        seen = {r["name"] for r in ranked}
+        ranked += [r for r in extra if r["name"] not in seen]
+        ranked.sort(key=lambda r: (-r["count"], r["name"]))
+        ranked = ranked[:top]
+    return ranked
+
+
+def _needs_empty(session: Session) -> ColumnElement[bool]:
+    # json_array_length exists on both SQLite and PostgreSQL (json type).
+    return func.coalesce(func.json_array_length(ask_t.c.needs), 0) == 0
+
+
+def top_field(session: Session, *, column, start: datetime, end: datetime, top: int = TOP) -> list[dict]:
+    label = func.lower(func.trim(column))
+    where = and_(_in(ask_t.c.created_at, start, end), column.is_not(None), func.length(func.trim(column)) > 0)
+    return _ranked(session, label, where, ask_t, top)
+
+
+def top_connectors(session: Session, *, start: datetime, end: datetime, top: int = TOP) -> list[dict]:
+    """The partners in the most introductions made in the period (either side)."""
+    made = _in(intro_t.c.introduced_at, start, end)
+    sides = union_all_sides(made).subquery()
+    stmt = (select(company_t.c.id, company_t.c.name, func.count().label("n"))
+            .select_from(sides.join(company_t, company_t.c.id == sides.c.cid))
+            .where(company_t.c.deleted_at.is_(None))
+            .group_by(company_t.c.id, company_t.c.name)
+            .order_by(func.count().desc(), company_t.c.name).limit(top))
+    return [{"company_id": cid, "company": name, "introductions": int(n)} for cid, name, n in session.execute(stmt)]
+
+
+def union_all_sides(where):
+    return union_all(
+        select(intro_t.c.requester_company_id.label("cid")).where(where, intro_t.c.requester_company_id.is_not(None)),
+        select(intro_t.c.target_company_id.label("cid")).where(where),
+    )
+
+
+# -- participation gaps ------------------------------------------------------------------
+def _alive_now() -> ColumnElement[bool]:
+    return company_t.c.deleted_at.is_(None)
+
+
+def inactive_partner_ids_stmt(*, at: datetime):
+    """Partners who neither asked nor were introduced in the 90 days before `at`."""
+    since = at - QUARTER
+    recent = union(
+        select(ask_t.c.company_id.label("cid")).where(_in(ask_t.c.created_at, since, at),
+                                                      ask_t.c.company_id.is_not(None)),
+        select(intro_t.c.requester_company_id).where(_in(intro_t.c.introduced_at, since, at),
+                                                     intro_t.c.requester_company_id.is_not(None)),
+        select(intro_t.c.target_company_id).where(_in(intro_t.c.introduced_at, since, at)),
+    ).subquery()
+    return select(company_t.c.id).where(
+        _alive_now(), company_t.c.created_at < at - NEW_PROFILE_GRACE,
+        company_t.c.id.not_in(select(recent.c.cid)))
+
+
+def stale_profile_ids_stmt(*, at: datetime):
+    return select(company_t.c.id).where(_alive_now(), company_t.c.updated_at < at - STALE_AFTER)
+
+
+def unanswered_intro_filter(*, at: datetime) -> ColumnElement[bool]:
+    answered = exists().where(outcome_t.c.introduction_id == intro_t.c.id)
+    return and_(intro_t.c.state == IntroState.INTRODUCED.value,
+                intro_t.c.followup_sent_at.is_not(None),
+                intro_t.c.followup_sent_at < at - UNANSWERED_AFTER,
+                not_(answered))
+
+
+def unanswered_company_ids_stmt(*, at: datetime):
+    """Partners on either side of an introduction whose follow-up nobody answered."""
+    return union_all_sides(unanswered_intro_filter(at=at))
+
+
+def participation_gaps(session: Session, *, at: datetime) -> dict[str, int]:
+    def count(stmt) -> int:
+        return int(_scalar(session, select(func.count()).select_from(stmt.subquery())))
+
+    unanswered = _scalar(session, select(func.count()).select_from(intro_t).where(unanswered_intro_filter(at=at)))
+    return {
+        "inactive_partners": count(inactive_partner_ids_stmt(at=at)),
+        "stale_profiles": count(stale_profile_ids_stmt(at=at)),
+        "unanswered_introductions": int(unanswered),
+    }
+
+
+# -- everything ------------------------------------------------------------------------
+def headline(session: Session, *, start: datetime, end: datetime) -> dict:
+    start, end = _utc(start), _utc(end)
+    figures: dict = {}
+    figures.update(ask_counts(session, start=start, end=end))
+    figures.update(intro_counts(session, start=start, end=end))
+    median, p90 = approval_hours(session, start=start, end=end)
+    figures["approval_hours_median"] = median
+    figures["approval_hours_p90"] = p90
+    figures.update(outcome_counts(session, start=start, end=end))
+    figures.update(participation(session, start=start, end=end))
+    figures.update(profile_counts(session, start=start, end=end))
+    return figures
+
+
+def compute_figures(session: Session, *, start: datetime, end: datetime, top: int = TOP,
+                    compare: bool = True) -> dict:
+    """Every figure for [start, end), with the change against the previous equal period."""
+    start, end = _utc(start), _utc(end)
+    if end <= start:
+        raise ValueError("a period must end after it starts")
+    figures: dict = {"period_start": start.isoformat(), "period_end": end.isoformat(),
+                     "days": round((end - start).total_seconds() / 86400, 4)}
+    figures.update(headline(session, start=start, end=end))
+    figures["top_capabilities"] = top_needs(session, start=start, end=end, top=top)
+    figures["top_industries"] = top_field(session, column=ask_t.c.industry, start=start, end=end, top=top)
+    figures["top_regions"] = top_field(session, column=ask_t.c.region, start=start, end=end, top=top)
+    unmet = top_needs(session, start=start, end=end, unmet_only=True, top=top)
+    figures["top_unmet_needs"] = [r["name"] for r in unmet]
+    figures["top_unmet_needs_counts"] = unmet
+    figures["top_connectors"] = top_connectors(session, start=start, end=end, top=top)
+    figures["gaps"] = participation_gaps(session, at=end)
+    if compare:
+        previous = headline(session, start=start - (end - start), end=start)
+        figures["previous"] = {k: previous[k] for k in HEADLINE}
+        figures["change"] = {k: _delta(figures[k], previous[k]) for k in HEADLINE}
+    return figures
+
+
+def _delta(now, before):
+    if now is None or before is None:
+        return None
+    value = now - before
+    return round(value, 4) if isinstance(value, float) else value
+
+
+def trend(session: Session, *, end: datetime, length: timedelta, periods: int = 8) -> dict[str, list]:
+    """Counts for the `periods` consecutive periods of `length` ending at `end` (oldest first)."""
+    end = _utc(end)
+    starts = [end - length * (periods - i) for i in range(periods)]
+    series: dict[str, list] = {"period_start": [s.isoformat() for s in starts], "asks": [], "unmet_asks": [],
+                               "intro_requests": [], "introduced": [], "deals_won": []}
+    for s in starts:
+        e = s + length
+        series["asks"].append(int(_scalar(session, select(func.count()).where(_in(ask_t.c.created_at, s, e)))))
+        series["unmet_asks"].append(int(_scalar(session, select(func.count()).where(
+            _in(ask_t.c.created_at, s, e), ask_t.c.unmet == true()))))
+        series["intro_requests"].append(int(_scalar(session, select(func.count()).where(
+            _in(intro_t.c.created_at, s, e)))))
+        series["introduced"].append(int(_scalar(session, select(func.count()).where(
+            _in(intro_t.c.introduced_at, s, e)))))
+        series["deals_won"].append(int(_scalar(session, select(func.count(distinct(outcome_t.c.introduction_id)))
+                                               .where(_in(outcome_t.c.updated_at, s, e),
+                                                      outcome_t.c.outcome == OutcomeKind.DEAL_WON.value))))
+    return series
+
+
+# -- one partner's own figures ---------------------------------------------------------
+def company_figures(session: Session, *, company_id: int, start: datetime, end: datetime) -> dict:
+    """What one partner may see about itself: its asks, introductions and reported outcomes."""
+    start, end = _utc(start), _utc(end)
+    mine = ask_t.c.company_id == company_id
+    asks = session.execute(select(func.count(), func.coalesce(func.sum(case((ask_t.c.unmet == true(), 1), else_=0)), 0))
+                           .where(mine, _in(ask_t.c.created_at, start, end))).one()
+    either = or_(intro_t.c.requester_company_id == company_id, intro_t.c.target_company_id == company_id)
+    requested = _scalar(session, select(func.count()).where(intro_t.c.requester_company_id == company_id,
+                                                            _in(intro_t.c.created_at, start, end)))
+    received = _scalar(session, select(func.count()).where(intro_t.c.target_company_id == company_id,
+                                                           _in(intro_t.c.created_at, start, end)))
+    introduced = _scalar(session, select(func.count()).where(either, _in(intro_t.c.introduced_at, start, end)))
+    open_now = _scalar(session, select(func.count()).where(
+        either, intro_t.c.state.in_([IntroState.REQUESTED.value, IntroState.APPROVED.value,
+                                     IntroState.INTRODUCED.value])))
+    outcomes = dict(session.execute(
+        select(outcome_t.c.outcome, func.count()).where(outcome_t.c.company_id == company_id,
+                                                        _in(outcome_t.c.updated_at, start, end))
+        .group_by(outcome_t.c.outcome)).all())
+    value = _scalar(session, select(func.coalesce(func.sum(outcome_t.c.deal_value), 0)).where(
+        outcome_t.c.company_id == company_id, outcome_t.c.outcome == OutcomeKind.DEAL_WON.value,
+        _in(outcome_t.c.updated_at, start, end)))
+    return {
+        "period_start": start.isoformat(), "period_end": end.isoformat(),
+        "asks": int(asks[0]), "unmet_asks": int(asks[1]),
+        "intro_requests_made": int(requested), "intro_requests_received": int(received),
+        "introduced": int(introduced), "open_introductions": int(open_now),
+        "working_together": int(outcomes.get(OutcomeKind.WORKING_TOGETHER.value, 0)),
+        "deals_won": int(outcomes.get(OutcomeKind.DEAL_WON.value, 0)),
+        "no_fit": int(outcomes.get(OutcomeKind.NO_FIT.value, 0)),
+        "deal_value": round(float(value), 2),
+    }
