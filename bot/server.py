@@ -13,6 +13,8 @@ from slack_bolt.adapter.asgi.http_request import AsgiHttpRequest
 from slack_bolt.request import BoltRequest
 from slack_bolt.response import BoltResponse
 
+from bot.guards import parse_slack_body
+
 log = logging.getLogger(__name__)
 
 
@@ -28,8 +30,12 @@ class ThreadedSlackRequestHandler(SlackRequestHandler):
         self._pool = ThreadPoolExecutor(max_workers=max_workers, thread_name_prefix="dispatch")
 
     async def dispatch(self, request: AsgiHttpRequest) -> BoltResponse:
-        body = await request.get_raw_body()
-        bolt_request = BoltRequest(body=body, query=request.query_string, headers=request.get_headers())
+        raw = await _read_raw_body(request)
+        headers = request.get_headers()
+        # A body that is not a well-formed Slack request is refused here: Bolt would 500 on it.
+        if parse_slack_body(raw, str(headers.get("content-type") or "")) is None:
+            return BoltResponse(status=400, body="malformed request")
+        bolt_request = BoltRequest(body=raw.decode("utf-8"), query=request.query_string, headers=headers)
         return await asyncio.get_running_loop().run_in_executor(self._pool, self.app.dispatch, bolt_request)
 
     async def __call__(self, scope, receive, send) -> None:
@@ -39,6 +45,17 @@ class ThreadedSlackRequestHandler(SlackRequestHandler):
             await send({"type": "http.response.body", "body": b'{"ok":true}'})
             return
         await super().__call__(scope, receive, send)
+
+
+async def _read_raw_body(request: AsgiHttpRequest) -> bytes:
+    chunks = bytearray()
+    while True:
+        chunk = await request.receive()
+        if chunk["type"] != "http.request":
+            raise ConnectionError("client went away before the body was received")
+        chunks.extend(chunk.get("body", b""))
+        if not chunk.get("more_body", False):
+            return bytes(chunks)
 
 
 def create_asgi(app: App) -> ThreadedSlackRequestHandler:

@@ -1,0 +1,125 @@
+"""Global guards run on every signed request, before any listener:
+
+1. a request from another workspace than the installed one is ignored (200, nothing runs);
+2. a request no listener handles is acknowledged (200) instead of Bolt's 404, which Slack
+   shows as an error on the button, or answers with retries (events);
+3. a Slack retry of a request already received is acknowledged and skipped (claim row);
+
+and the global error handler: a database outage gets the user a clear "try again".
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+
+from slack_bolt import App, BoltRequest, BoltResponse
+from slack_bolt.kwargs_injection import build_required_kwargs
+from slack_bolt.lazy_listener.thread_runner import ThreadLazyListenerRunner
+from slack_bolt.util.utils import get_arg_names_of_callable
+
+from bot.blocks.notices import db_unavailable_message, db_unavailable_modal
+from bot.context import BotContext
+from bot.guards import claim_once, is_database_unavailable, is_foreign_team, request_claim_key
+
+log = logging.getLogger(__name__)
+
+
+def _ignored(why: str, body) -> BoltResponse:
+    log.info("ignored a request (%s): type=%s", why, body.get("type") if isinstance(body, dict) else None)
+    return BoltResponse(status=200, body="")
+
+
+def register(app: App, ctx: BotContext) -> None:
+    def ignore_foreign_team(context, body, next):
+        installed = context.authorize_result.team_id if context.authorize_result else None
+        if is_foreign_team(body, installed):
+            return _ignored("another workspace", body)
+        return next()
+
+    def ack_unhandled(request: BoltRequest, body, next):
+        # Bolt would answer 404: a warning icon on the user's button, retries for an event.
+        probe = BoltResponse(status=200, body="")
+        if not any(listener.matches(req=request, resp=probe) for listener in app._listeners):
+            return _ignored("no listener", body)
+        return next()
+
+    def skip_slack_retries(request: BoltRequest, body, next):
+        key = request_claim_key(body, request.raw_body)
+        if not claim_once(ctx.engine, key=key, now=ctx.clock.now()):
+            retry = (request.headers.get("x-slack-retry-num") or [None])[0]
+            return _ignored(f"already received {key}, retry {retry}", body)
+        return next()
+
+    app.use(ignore_foreign_team)
+    app.use(ack_unhandled)
+    app.use(skip_slack_retries)
+
+    def handle_error(error, body, request, response, logger):
+        """Global handler for listener and middleware errors."""
+        if not is_database_unavailable(error):
+            logger.exception("unhandled error: %s", error)
+            return None
+        logger.warning("database unavailable: %s", error)
+        reply = tell_database_unavailable(ctx, body, request, acknowledged=response is None)
+        return reply if response is not None else None
+
+    app.error(handle_error)
+    # Lazy listeners run after the ack; Bolt only logs their errors. Route them here too.
+    app._listener_runner.lazy_listener_runner = GuardedLazyListenerRunner(
+        logger=app.logger, executor=ctx.executor, on_error=lambda e, req: _lazy_error(ctx, e, req)
+    )
+
+
+def _lazy_error(ctx: BotContext, error: Exception, request: BoltRequest) -> None:
+    if is_database_unavailable(error):
+        log.warning("database unavailable after ack: %s", error)
+        tell_database_unavailable(ctx, request.body, request, acknowledged=True)
+    else:
+        log.exception("lazy listener failed: %s", error, exc_info=error)
+
+
+def tell_database_unavailable(ctx: BotContext, body, request: BoltRequest, *, acknowledged: bool) -> BoltResponse | None:
+    """Tell the user, by the quickest way the request offers; the response to return when not acknowledged."""
+    body = body if isinstance(body, dict) else {}
+    kind = body.get("type")
+    if kind == "view_submission" and not acknowledged:
+        return BoltResponse(status=200, body=json.dumps({"response_action": "push", "view": db_unavailable_modal()}),
+                            headers={"content-type": "application/json;charset=utf-8"})
+    respond = request.context.respond
+    try:
+        if respond is not None:
+            respond(**db_unavailable_message())
+        elif body.get("trigger_id") and kind != "view_submission":
+            ctx.client.views_open(trigger_id=body["trigger_id"], view=db_unavailable_modal())
+        elif kind == "event_callback" and not acknowledged:
+            return None  # 500: Slack retries the event later, when the database is back
+    except Exception:  # telling the user is best effort; the error is logged either way
+        log.exception("could not tell the user about the database outage")
+    return BoltResponse(status=200, body="")
+
+
+class GuardedLazyListenerRunner(ThreadLazyListenerRunner):
+    """Bolt's thread runner for lazy listeners, with errors passed to `on_error`."""
+
+    def __init__(self, *, logger: logging.Logger, executor, on_error) -> None:
+        super().__init__(logger=logger, executor=executor)
+        self.on_error = on_error
+
+    def _runnable(self, function, request: BoltRequest):
+        arg_names = get_arg_names_of_callable(function)
+
+        def run() -> None:
+            try:
+                function(**build_required_kwargs(logger=self.logger, required_arg_names=arg_names,
+                                                 request=request, response=None, this_func=function))
+            except Exception as error:
+                self.on_error(error, request)
+
+        return run
+
+    def start(self, function, request: BoltRequest) -> None:
+        self.executor.submit(self._runnable(function, request))
+
+    def run(self, function, request: BoltRequest) -> None:
+        self._runnable(function, request)()
