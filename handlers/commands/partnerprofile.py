@@ -1,0 +1,118 @@
+"""/partnerprofile [edit [company] | show [company] | pause [until DATE] | resume | delete | help]"""
+
+from __future__ import annotations
+
+import logging
+
+from slack_bolt import App
+
+from bot import profiles as P
+from bot.blocks import profile as B
+from bot.context import BotContext
+from bot.text import safe
+from models.company import get_company_by_name, get_company_for_user
+from models.db import session_scope
+
+log = logging.getLogger(__name__)
+
+NO_PROFILE = "You have no partner profile yet. Type `/partnerprofile` to create one."
+
+
+def register(app: App, ctx: BotContext) -> None:
+    def partnerprofile(ack, body, client, respond):
+        ack()
+        user_id = body["user_id"]
+        words = (body.get("text") or "").strip()
+        sub, _, rest = words.partition(" ")
+        sub, rest = sub.lower(), rest.strip()
+        handler = SUBCOMMANDS.get(sub)
+        if handler is None:
+            respond(response_type="ephemeral", text=B.USAGE,
+                    blocks=B.notice_blocks((f"I don't know `{safe(sub, 40)}`.\n" if sub != "help" else "") + B.USAGE))
+            return
+        handler(ctx, client=client, respond=respond, user_id=user_id, args=rest, trigger_id=body.get("trigger_id"))
+
+    app.command("/partnerprofile")(partnerprofile)
+
+
+def _say(respond, text: str) -> None:
+    respond(response_type="ephemeral", text=text, blocks=B.notice_blocks(text))
+
+
+def open_profile_modal(ctx: BotContext, *, client, respond, user_id: str, args: str, trigger_id: str | None) -> None:
+    """No name: the caller's own profile (or a new one). A name: managers edit any profile."""
+    is_manager = ctx.settings.is_manager(user_id)
+    with session_scope(ctx.engine) as session:
+        own = get_company_for_user(session, slack_user_id=user_id)
+        company = own
+        if args:
+            company = get_company_by_name(session, name=args)
+            if company is None:
+                _say(respond, f"There is no partner profile named “{safe(args, 100)}”.")
+                return
+            if not P.can_edit(session, user_id=user_id, company=company, is_manager=is_manager):
+                _say(respond, "Only the company's own members or a vendor manager can edit that profile.")
+                return
+        view = B.profile_modal(company)
+    client.views_open(trigger_id=trigger_id, view=view)
+
+
+def show_profile(ctx: BotContext, *, client, respond, user_id: str, args: str, trigger_id: str | None) -> None:
+    with session_scope(ctx.engine) as session:
+        if args:
+            company = get_company_by_name(session, name=args)
+            if company is None:
+                _say(respond, f"There is no partner profile named “{safe(args, 100)}”.")
+                return
+        else:
+            company = get_company_for_user(session, slack_user_id=user_id)
+            if company is None:
+                _say(respond, NO_PROFILE)
+                return
+        blocks = B.profile_card(company, today=ctx.clock.now().date())
+    respond(response_type="ephemeral", text=f"Partner profile: {company.name}", blocks=blocks)
+
+
+def pause(ctx: BotContext, *, client, respond, user_id: str, args: str, trigger_id: str | None) -> None:
+    now = ctx.clock.now()
+    try:
+        until = P.parse_pause_args(args, today=now.date())
+    except P.ProfileError as exc:
+        _say(respond, f":warning: {exc}")
+        return
+    with session_scope(ctx.engine) as session:
+        company = get_company_for_user(session, slack_user_id=user_id)
+        if company is None:
+            _say(respond, NO_PROFILE)
+            return
+        P.pause_profile(session, company=company, actor=user_id, until=until, now=now)
+    when = f"until {until.isoformat()} (you resume by yourself then)" if until else "until you type `/partnerprofile resume`"
+    _say(respond, f":double_vertical_bar: *{safe(company.name, 200)}* is paused {when}: "
+                  "you won't be proposed for introductions meanwhile.")
+
+
+def resume(ctx: BotContext, *, client, respond, user_id: str, args: str, trigger_id: str | None) -> None:
+    with session_scope(ctx.engine) as session:
+        company = get_company_for_user(session, slack_user_id=user_id)
+        if company is None:
+            _say(respond, NO_PROFILE)
+            return
+        resumed = P.resume_profile(session, company=company, actor=user_id, now=ctx.clock.now())
+    if resumed:
+        _say(respond, f":arrow_forward: *{safe(company.name, 200)}* is active again: partners can be introduced to you.")
+    else:
+        _say(respond, f"*{safe(company.name, 200)}* is not paused: nothing to resume.")
+
+
+def delete(ctx: BotContext, *, client, respond, user_id: str, args: str, trigger_id: str | None) -> None:
+    with session_scope(ctx.engine) as session:
+        company = get_company_for_user(session, slack_user_id=user_id)
+        if company is None:
+            _say(respond, NO_PROFILE)
+            return
+        blocks = B.delete_confirmation_blocks(company)
+    respond(response_type="ephemeral", text="Delete your partner profile?", blocks=blocks)
+
+
+SUBCOMMANDS = {"": open_profile_modal, "edit": open_profile_modal, "show": show_profile, "pause": pause,
+               "resume": resume, "delete": delete}
