@@ -1,0 +1,108 @@
+"""App Home over HTTP: app_home_opened -> views.publish with profile, asks, introductions,
+and for managers the pending approvals (whose buttons work from the Home tab)."""
+
+from __future__ import annotations
+
+import time
+from datetime import UTC, date, datetime
+
+from sqlmodel import select
+
+from bot.blocks.home import home_view
+from bot.blocks.limits import check_modal
+from models import Company, Introduction
+from models.db import session_scope
+from tests.conftest import MANAGER
+from tests.metrics_data import build_week, t
+
+
+def open_home(bot, user: str) -> dict:
+    bot.fake.reset()
+    reply = bot.slack.event({"type": "app_home_opened", "user": user, "tab": "home", "channel": "D0HOME0001"})
+    assert reply.status == 200
+    (call,) = bot.fake.wait_for("views.publish", where=lambda c: c.args.get("user_id") == user)
+    view = call.args["view"]
+    check_modal(view)
+    return view
+
+
+def actions(view: dict) -> list[tuple[str, str]]:
+    return [(e["action_id"], e.get("value", "")) for b in view["blocks"] if b["type"] == "actions" for e in b["elements"]]
+
+
+def test_partner_home_shows_profile_asks_and_introductions(bot):
+    ids = build_week(bot.engine)
+    bot.clock.set(t(11, 9))
+    view = open_home(bot, "U0ACME001")
+    text = str(view["blocks"])
+    assert view["type"] == "home"
+    assert "Acme Phones" in text
+    assert ("profile_edit", str(ids["A"])) in actions(view)
+    assert "IP phone apps; UC installation" in text and "3 matches shown, 2 intro requests" in text
+    assert "you asked for *Bravo UC* — :handshake: introduced" in text
+    assert "you asked for *Cobalt Apps* — :no_entry_sign: declined" in text
+    assert "asked for you: *Bravo UC* — :handshake: introduced" in text  # the July one, Bravo's request
+    # A partner sees no approvals and no program figures.
+    assert not any(a[0] in ("intro_approve", "intro_decline") for a in actions(view))
+    assert "Waiting for approval" not in text and "Program, last 7 days" not in text
+
+
+def test_user_without_profile_is_offered_one(bot):
+    view = open_home(bot, "U0NOBODY01")
+    assert ("profile_edit", "") in actions(view)
+    assert "No asks yet" in str(view["blocks"])
+
+
+def test_manager_home_has_pending_approvals_and_figures(bot):
+    build_week(bot.engine)
+    bot.clock.set(t(11, 9))
+    with session_scope(bot.engine) as s:
+        pending = s.exec(select(Introduction).where(Introduction.state == "requested")).one()
+    view = open_home(bot, MANAGER)
+    assert ("intro_approve", str(pending.id)) in actions(view)
+    assert ("intro_decline", str(pending.id)) in actions(view)
+    text = str(view["blocks"])
+    assert "*Cobalt Apps* → *Bravo UC*" in text
+    assert "*Asks*\\n6" in text and "3 of 5 (60%)" in text
+
+
+def test_approve_from_the_home_tab_works_as_in_the_channel(bot):
+    build_week(bot.engine)
+    bot.clock.set(t(11, 9))
+    with session_scope(bot.engine) as s:
+        pending = s.exec(select(Introduction).where(Introduction.state == "requested")).one()
+    view = open_home(bot, MANAGER)
+    published = {**view, "id": "V0HOME0001"}
+    reply = bot.slack.block_action("intro_approve", str(pending.id), user_id=MANAGER, view=published)
+    assert reply.status == 200
+    deadline = time.monotonic() + 10
+    while time.monotonic() < deadline:
+        with session_scope(bot.engine) as s:
+            state = s.get(Introduction, pending.id).state
+        if state != "requested":
+            break
+        time.sleep(0.1)
+    assert state in ("approved", "introduced")
+
+
+def test_home_view_stays_within_limits_with_long_lists():
+    company = Company(id=1, name="<!here> Long & Co", name_key="x", capabilities=["a" * 500] * 20,
+                      description="d" * 5000, updated_at=datetime(2026, 1, 1, tzinfo=UTC))
+    when = datetime(2026, 11, 1, tzinfo=UTC)
+    asks = [{"id": i, "text": "<@U123> " + "x" * 400, "created_at": when, "matches_shown": 1, "unmet": i % 2 == 0,
+             "intros": 2} for i in range(8)]
+    intros = [{"id": i, "state": s, "created_at": when, "channel_id": "C0CHAN0001", "requested_by_you": i % 2 == 0,
+               "other": "Other <!channel>" * 20} for i, s in enumerate(["closed", "introduced", "requested"] * 4)]
+    pending = [{"id": i, "created_at": when, "requester_user_id": "U0X", "requester": "R" * 300, "target": "T" * 300,
+                "ask": "<!channel> " * 200} for i in range(200)]
+    figures = {"asks": 1, "unmet_asks": 0, "intro_requests": 0, "introduced": 0, "deals_won": 0, "deal_value": 0.0,
+               "approval_hours_median": None, "active_partners": 1, "total_partners": 2, "participation_rate": 0.5}
+    view = home_view(company=company, asks=asks, intros=intros, is_manager=True, pending=pending,
+                     pending_total=500, figures=figures, today=date(2026, 11, 9))
+    check_modal(view)
+    text = str(view["blocks"])
+    assert "<!channel>" not in text and "<@U123>" not in text
+    assert "more in the approvals channel" in text
+    # Open introductions are listed before closed ones.
+    intro_text = next(b for b in view["blocks"] if "asked for" in str(b))["text"]["text"]
+    assert intro_text.index("introduced") < intro_text.index("closed")
