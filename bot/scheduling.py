@@ -54,7 +54,7 @@ def _digest_jobs() -> list[Job]:
     return jobs.JOBS
 
 
-JOB_PROVIDERS: list[Callable[[], list[Job]]] = []
+JOB_PROVIDERS: list[Callable[[], list[Job]]] = [_introduction_jobs, _digest_jobs]
 
 
 def run_due(ctx: BotContext, at: datetime | None = None) -> dict[str, int]:

@@ -1,0 +1,238 @@
+"""Block Kit for introductions: approval requests, the intro channel post, follow-ups, modals.
+
+Every builder is a pure function of plain values. Text a partner or manager typed goes
+through `safe` (mrkdwn) or `plain` (plain_text); Slack IDs we hold are rendered as mentions.
+"""
+
+from __future__ import annotations
+
+import json
+from datetime import datetime
+
+from bot.text import plain, safe
+
+APPROVE = "intro_approve"
+DECLINE = "intro_decline"
+NOT_A_FIT = "intro_not_a_fit"
+FOLLOWUP = "followup_outcome"
+DECLINE_CALLBACK = "intro_decline_reason"
+DEAL_CALLBACK = "intro_deal_value"
+REASON_BLOCK, REASON_ACTION = "reason", "reason"
+DEAL_BLOCK, DEAL_ACTION = "deal_value", "deal_value"
+
+OUTCOME_LABELS = {"working_together": "Working together", "deal_won": "Deal won", "no_fit": "No fit"}
+
+
+def _section(text: str) -> dict:
+    return {"type": "section", "text": {"type": "mrkdwn", "text": text}}
+
+
+def _context(text: str) -> dict:
+    return {"type": "context", "elements": [{"type": "mrkdwn", "text": text}]}
+
+
+def _button(text: str, action_id: str, value: str, style: str | None = None) -> dict:
+    button = {"type": "button", "text": {"type": "plain_text", "text": text, "emoji": True},
+              "action_id": action_id, "value": value}
+    if style:
+        button["style"] = style
+    return button
+
+
+def when(at: datetime) -> str:
+    """A Slack date token: shown in each reader's own time zone."""
+    fallback = at.strftime("%Y-%m-%d %H:%M UTC")
+    return f"<!date^{int(at.timestamp())}^{{date_short_pretty}} at {{time}}|{fallback}>"
+
+
+def _join(items: list[str] | None, limit: int = 400) -> str:
+    return safe(", ".join(i for i in (items or []) if i), limit) or "—"
+
+
+def company_summary(company, *, limit: int = 1400) -> str:
+    """Who a company is, in mrkdwn (every field escaped)."""
+    lines = [f"*{safe(company.name, 120)}*" + (f" · {safe(company.partner_type, 60)}" if company.partner_type else "")]
+    lines.append(f"*Capabilities:* {_join(company.capabilities)}")
+    if company.industries:
+        lines.append(f"*Industries:* {_join(company.industries, 200)}")
+    if company.regions:
+        lines.append(f"*Regions:* {_join(company.regions, 200)}")
+    if company.certifications:
+        lines.append(f"*Certifications:* {_join(company.certifications, 200)}")
+    if company.description:
+        lines.append(f"_{safe(company.description, 500)}_")
+    return "\n".join(lines)[:limit]
+
+
+def ask_summary(ask) -> str:
+    lines = [f"*Asked for:* {safe(ask.text, 1000)}"]
+    for label, value in (("Industry", ask.industry), ("Region", ask.region), ("Timing", ask.timing)):
+        if value:
+            lines.append(f"*{label}:* {safe(value, 200)}")
+    if ask.context:
+        lines.append(f"*Customer context:* {safe(ask.context, 800)}")
+    return "\n".join(lines)
+
+
+def reasons_text(reasons: list[str] | None, score: float | None = None) -> str:
+    head = "*Why they matched*" + (f" (score {score:.0f}/100)" if score else "")
+    items = [f"• {safe(r, 300)}" for r in (reasons or [])[:8]]
+    return "\n".join([head, *(items or ["• (no reasons recorded)"])])
+
+
+# -- approval ----------------------------------------------------------------------------
+def approval_buttons(intro_id: int) -> dict:
+    """One actions block with Approve / Decline (also used on the App Home)."""
+    value = str(intro_id)
+    return {"type": "actions", "block_id": f"intro_decision_{intro_id}", "elements": [
+        _button("Approve", APPROVE, value, "primary"),
+        _button("Decline", DECLINE, value, "danger"),
+    ]}
+
+
+def _approval_body(*, intro_id: int, ask, requester, target, requester_user_id: str, score: float,
+                   reasons: list[str]) -> list[dict]:
+    return [
+        {"type": "header", "text": {"type": "plain_text", "text": plain(
+            f"Introduction request: {requester.name} → {target.name}", 150)}},
+        _section(f"<@{requester_user_id}> asks to be introduced to *{safe(target.name, 120)}*.\n{ask_summary(ask)}"),
+        {"type": "divider"},
+        _section("*Requested by*\n" + company_summary(requester)),
+        _section("*Proposed partner*\n" + company_summary(target)),
+        _section(reasons_text(reasons, score)),
+        _context(f"Request #{intro_id}"),
+    ]
+
+
+def approval_request(*, intro_id: int, ask, requester, target, requester_user_id: str, score: float,
+                     reasons: list[str]) -> list[dict]:
+    """The message a vendor manager approves or declines."""
+    return [*_approval_body(intro_id=intro_id, ask=ask, requester=requester, target=target,
+                            requester_user_id=requester_user_id, score=score, reasons=reasons),
+            approval_buttons(intro_id)]
+
+
+def approval_decided(*, intro_id: int, ask, requester, target, requester_user_id: str, score: float,
+                     reasons: list[str], approved: bool, manager_id: str, at: datetime,
+                     reason: str | None = None) -> list[dict]:
+    """The approval message after a decision: the buttons are replaced by who decided and when."""
+    if approved:
+        outcome = f":white_check_mark: *Approved* by <@{manager_id}> on {when(at)}"
+    else:
+        outcome = f":no_entry_sign: *Declined* by <@{manager_id}> on {when(at)}"
+        if reason:
+            outcome += f"\n*Reason:* {safe(reason, 1000)}"
+    return [*_approval_body(intro_id=intro_id, ask=ask, requester=requester, target=target,
+                            requester_user_id=requester_user_id, score=score, reasons=reasons),
+            _section(outcome)]
+
+
+def approval_text(requester_name: str, target_name: str) -> str:
+    """Notification fallback text (escaped: Slack parses a message's `text` as mrkdwn)."""
+    return f"Introduction request: {safe(requester_name, 120)} → {safe(target_name, 120)}"
+
+
+def decline_reason_modal(*, intro_id: int, target_name: str) -> dict:
+    return {
+        "type": "modal",
+        "callback_id": DECLINE_CALLBACK,
+        "private_metadata": str(intro_id),
+        "title": {"type": "plain_text", "text": "Decline introduction"},
+        "submit": {"type": "plain_text", "text": "Decline"},
+        "close": {"type": "plain_text", "text": "Cancel"},
+        "blocks": [
+            _section(f"Declining the introduction to *{safe(target_name, 120)}*. The requester will see your reason."),
+            {"type": "input", "block_id": REASON_BLOCK, "label": {"type": "plain_text", "text": "Reason"},
+             "element": {"type": "plain_text_input", "action_id": REASON_ACTION, "multiline": True,
+                         "max_length": 1000,
+                         "placeholder": {"type": "plain_text", "text": "e.g. they already work together"}}},
+        ],
+    }
+
+
+# -- the introduction channel ------------------------------------------------------------
+def intro_message(*, intro_id: int, ask, requester, target, requester_user_ids: list[str],
+                  target_user_ids: list[str], manager_id: str, score: float, reasons: list[str],
+                  rules: str | None) -> list[dict]:
+    """The introduction posted in the new private channel."""
+    people_a = " ".join(f"<@{u}>" for u in requester_user_ids) or "—"
+    people_b = " ".join(f"<@{u}>" for u in target_user_ids) or "—"
+    blocks = [
+        {"type": "header", "text": {"type": "plain_text", "text": plain(
+            f"Meet {requester.name} and {target.name}", 150)}},
+        _section(f"Hello {people_a} and {people_b}! <@{manager_id}> approved this introduction "
+                 f"through the partner program."),
+        _section(f"*{safe(requester.name, 120)}* ({people_a})\n" + company_summary(requester)),
+        _section(f"*{safe(target.name, 120)}* ({people_b})\n" + company_summary(target)),
+        _section(ask_summary(ask)),
+        _section(reasons_text(reasons, score)),
+        _section("*Suggested next step*\nSet up a 30-minute call this week: "
+                 f"{safe(requester.name, 120)} shares the customer's need, {safe(target.name, 120)} "
+                 "shows how it has solved similar ones, and you agree who follows up with the customer."),
+    ]
+    if rules:
+        blocks.append(_section("*Rules of engagement*\n" + safe(rules, 2800)))
+    blocks.append({"type": "actions", "block_id": f"intro_fit_{intro_id}", "elements": [
+        _button("Not a fit", NOT_A_FIT, str(intro_id))]})
+    blocks.append(_context(f"If this is not a fit, {safe(target.name, 120)} can say so with the button; "
+                           f"the requester is told. Introduction #{intro_id}"))
+    return blocks
+
+
+def intro_message_closed(blocks: list[dict], *, company_name: str, user_id: str, at: datetime) -> list[dict]:
+    """The intro post after Not a fit: the button gives way to who said so."""
+    kept = [b for b in blocks if b.get("type") != "actions" and not str(b.get("block_id", "")).startswith("intro_fit")]
+    kept = [b for b in kept if b.get("type") != "context"]
+    kept.append(_section(f":wave: <@{user_id}> ({safe(company_name, 120)}) said this is *not a fit* on {when(at)}. "
+                         "The introduction is closed."))
+    return kept
+
+
+def intro_topic(requester_name: str, target_name: str) -> str:
+    return plain(f"Partner introduction: {safe(requester_name, 100)} + {safe(target_name, 100)}", 250)
+
+
+# -- follow-up ---------------------------------------------------------------------------
+def followup_value(intro_id: int, outcome: str) -> str:
+    return json.dumps({"intro_id": intro_id, "outcome": outcome}, separators=(",", ":"))
+
+
+def followup_message(*, intro_id: int, other_name: str, days: int, reminder: bool = False) -> list[dict]:
+    lead = ("Reminder: we'd still love to hear" if reminder else "Time for a quick check-in")
+    text = (f"{lead} — how is it going with *{safe(other_name, 120)}*? "
+            f"You were introduced {days} days ago. Your answer helps the partner program.")
+    return [
+        _section(text),
+        {"type": "actions", "block_id": f"followup_{intro_id}", "elements": [
+            _button("Working together", FOLLOWUP, followup_value(intro_id, "working_together"), "primary"),
+            _button("Deal won", FOLLOWUP, followup_value(intro_id, "deal_won")),
+            _button("No fit", FOLLOWUP, followup_value(intro_id, "no_fit")),
+        ]},
+    ]
+
+
+def followup_answered(*, other_name: str, outcome: str, deal_value: float | None) -> list[dict]:
+    label = OUTCOME_LABELS.get(outcome, outcome)
+    text = f"Thanks! Your introduction to *{safe(other_name, 120)}*: *{label}*"
+    if deal_value is not None:
+        text += f" (deal value {deal_value:,.2f})"
+    return [_section(text + ". You can change your answer any time by asking a vendor manager.")]
+
+
+def deal_value_modal(*, private_metadata: str, other_name: str) -> dict:
+    return {
+        "type": "modal",
+        "callback_id": DEAL_CALLBACK,
+        "private_metadata": private_metadata,
+        "title": {"type": "plain_text", "text": "Deal won"},
+        "submit": {"type": "plain_text", "text": "Save"},
+        "close": {"type": "plain_text", "text": "Cancel"},
+        "blocks": [
+            _section(f"Congratulations on the deal with *{safe(other_name, 120)}*!"),
+            {"type": "input", "block_id": DEAL_BLOCK, "optional": True,
+             "label": {"type": "plain_text", "text": "Deal value (optional)"},
+             "hint": {"type": "plain_text", "text": "A number, e.g. 25000 or 25,000.50"},
+             "element": {"type": "plain_text_input", "action_id": DEAL_ACTION,
+                         "placeholder": {"type": "plain_text", "text": "25000"}}},
+        ],
+    }

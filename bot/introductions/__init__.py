@@ -1,0 +1,1 @@
+"""Introductions: request, manager approval, the shared channel, and the follow-up."""

@@ -1,0 +1,399 @@
+"""Slack side effects of introductions, resumable step by step under a lease.
+
+The worker that holds an introduction's lease (see `service.LEASE`) does its effects; each
+finished step is saved (`channel_id`, `intro_message_ts`, `effects_done`) only while the
+lease is still its own, so a retry after a crash or a restart resumes where it stopped.
+
+conversations.create is not idempotent. Before calling it the worker reserves the channel
+name in the database (a unique column), so no two introductions ever try the same name.
+If a retry gets `name_taken` for the name this introduction reserved, an earlier attempt
+may have created it and crashed before saving the ID: the worker looks for a private
+channel of that exact name created by the bot itself (conversations.list) and adopts it.
+If none is found (someone else owns the name, or the listing is unavailable) it moves on to
+the next name (`-<intro id>`, then `-<intro id>-2` ...). Worst case: one orphaned empty
+channel — never a channel shared with the wrong introduction.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+
+from slack_sdk.errors import SlackApiError
+
+from bot.blocks import intro as blocks
+from bot.context import BotContext
+from bot.introductions import naming
+from bot.introductions.service import ENTITY, LEASE, backoff, new_token
+from models import audit
+from models import intro_queries as q
+from models.ask import Ask
+from models.company import Company, member_user_ids
+from models.db import session_scope
+from models.introduction import Introduction, IntroState
+
+log = logging.getLogger(__name__)
+
+# Per-user invitation errors: that user is reported to the manager, the rest goes on.
+UNINVITABLE = {"user_not_found", "user_is_restricted", "user_is_ultra_restricted", "cant_invite", "user_disabled",
+               "ura_max_channels", "not_allowed", "invalid_user", "user_is_bot", "cant_invite_users", "missing_user",
+               "team_not_found", "not_in_team", "invitee_cant_see_channel"}
+HARMLESS_INVITE = {"already_in_channel", "cant_invite_self"}
+UNDELIVERABLE_DM = {"channel_not_found", "user_not_found", "cannot_dm_bot", "user_disabled", "not_in_channel",
+                    "is_archived", "messages_tab_disabled", "restricted_action"}
+
+
+class LeaseLost(Exception):
+    """Another worker took over this introduction's effects; stop quietly."""
+
+
+@dataclass
+class Snapshot:
+    intro: Introduction
+    ask: Ask
+    requester: Company
+    target: Company
+    requester_users: list[str]
+    target_users: list[str]
+
+
+def load(ctx: BotContext, intro_id: int) -> Snapshot | None:
+    with session_scope(ctx.engine) as session:
+        intro = q.get_intro(session, intro_id=intro_id)
+        if intro is None:
+            return None
+        ask = session.get(Ask, intro.ask_id)
+        target = session.get(Company, intro.target_company_id)
+        requester = session.get(Company, intro.requester_company_id) if intro.requester_company_id else None
+        requester_users = [intro.requester_user_id]
+        if requester is not None:
+            requester_users += [u for u in member_user_ids(session, company_id=requester.id) if u not in requester_users]
+        target_users = member_user_ids(session, company_id=intro.target_company_id)
+        if requester is None:  # a requester's company row is required at request time; be safe for old rows
+            requester = Company(name="(no profile)", name_key="", capabilities=[])
+        return Snapshot(intro, ask, requester, target, requester_users, target_users)
+
+
+def _body_kwargs(s: Snapshot) -> dict:
+    return {"intro_id": s.intro.id, "ask": s.ask, "requester": s.requester, "target": s.target,
+            "requester_user_id": s.intro.requester_user_id, "score": s.intro.score, "reasons": s.intro.reasons}
+
+
+def _error(exc: SlackApiError) -> str:
+    try:
+        return str(exc.response.get("error") or exc.response.status_code)
+    except Exception:  # noqa: BLE001 - any odd response still gets a message
+        return str(exc)
+
+
+# -- the run wrapper ---------------------------------------------------------------------
+class _Run:
+    """One worker's pass over an introduction's effects while it holds the lease `token`."""
+
+    def __init__(self, ctx: BotContext, intro_id: int, token: str) -> None:
+        self.ctx, self.intro_id, self.token = ctx, intro_id, token
+
+    def save(self, **values) -> None:
+        with session_scope(self.ctx.engine) as session:
+            if not q.save_progress(session, intro_id=self.intro_id, token=self.token, **values):
+                raise LeaseLost(self.intro_id)
+
+    def mark(self, snapshot: Snapshot, step: str) -> None:
+        snapshot.intro.effects_done = [*snapshot.intro.effects_done, step]
+        self.save(effects_done=snapshot.intro.effects_done)
+
+    def fail(self, exc: BaseException) -> None:
+        now = self.ctx.clock.now()
+        with session_scope(self.ctx.engine) as session:
+            intro = q.get_intro(session, intro_id=self.intro_id)
+            attempts = intro.effects_attempts if intro else 1
+            q.release_effects(session, intro_id=self.intro_id, token=self.token, retry_at=now + backoff(attempts),
+                              error=f"{type(exc).__name__}: {exc}")
+
+
+def _guarded(ctx: BotContext, intro_id: int, token: str, work) -> bool:
+    run = _Run(ctx, intro_id, token)
+    try:
+        return work(run)
+    except LeaseLost:
+        log.info("introduction %s: lease taken over by another worker", intro_id)
+        return False
+    except Exception as exc:  # Slack down, DB hiccup: retried by the job with backoff
+        log.warning("introduction %s: effects failed, will retry: %s", intro_id, exc)
+        run.fail(exc)
+        return False
+
+
+# -- request: post for approval ----------------------------------------------------------
+def post_approval_requests(ctx: BotContext, intro_id: int, token: str) -> bool:
+    """Post the request to APPROVALS_CHANNEL, or to each manager by DM when it is unset."""
+    return _guarded(ctx, intro_id, token, lambda run: _post_approvals(run))
+
+
+def _post_approvals(run: _Run) -> bool:
+    ctx = run.ctx
+    s = load(ctx, run.intro_id)
+    if s is None or s.intro.state != IntroState.REQUESTED or s.intro.approval_messages is not None:
+        return False
+    destinations = [ctx.settings.approvals_channel] if ctx.settings.approvals_channel else sorted(ctx.settings.managers)
+    if not destinations:
+        raise RuntimeError("no APPROVALS_CHANNEL and no PARTNERBOT_MANAGERS to ask for approval")
+    posted = []
+    text = blocks.approval_text(s.requester.name, s.target.name)
+    message = blocks.approval_request(**_body_kwargs(s))
+    for channel in destinations:
+        try:
+            resp = ctx.client.chat_postMessage(channel=channel, text=text, blocks=message, unfurl_links=False)
+            posted.append({"channel": resp["channel"], "ts": resp["ts"]})
+        except SlackApiError as exc:
+            log.warning("introduction %s: approval post to %s failed: %s", run.intro_id, channel, _error(exc))
+    if not posted:
+        raise RuntimeError("the approval request could not be posted anywhere")
+    run.save(approval_messages=posted, effects_claimed_by=None, next_attempt_at=None, effects_error=None)
+    return True
+
+
+# -- approval: channel, invites, topic, intro post, pin, DMs -------------------------------
+def run_approval_effects(ctx: BotContext, intro_id: int, token: str) -> bool:
+    return _guarded(ctx, intro_id, token, lambda run: _approval_effects(run))
+
+
+def _approval_effects(run: _Run) -> bool:
+    ctx, client = run.ctx, run.ctx.client
+    s = load(ctx, run.intro_id)
+    if s is None or s.intro.state != IntroState.APPROVED:
+        return False
+    intro, done = s.intro, s.intro.effects_done
+    manager = intro.decided_by or ""
+
+    if "approval_updated" not in done:
+        _update_approval_messages(ctx, s, approved=True)
+        run.mark(s, "approval_updated")
+
+    if not intro.channel_id:
+        _create_channel(run, s)
+
+    if "invited" not in done:
+        failed = _invite(ctx, intro.channel_id, [*s.requester_users, *s.target_users, manager])
+        if failed:
+            with session_scope(ctx.engine) as session:
+                audit.record(session, actor="system", action="intro_invite_failed", entity=ENTITY,
+                             entity_id=intro.id, detail={"users": failed}, at=ctx.clock.now())
+            listing = ", ".join(f"<@{u}> ({err})" for u, err in failed.items())
+            client.chat_postMessage(channel=manager, text=(
+                f"I could not invite {listing} to <#{intro.channel_id}> for introduction #{intro.id}. "
+                "The others are in; please add them by hand or link another Slack user to the company."))
+        run.mark(s, "invited")
+
+    if "topic" not in done:
+        client.conversations_setTopic(channel=intro.channel_id, topic=blocks.intro_topic(s.requester.name, s.target.name))
+        run.mark(s, "topic")
+
+    if not intro.intro_message_ts:
+        message = blocks.intro_message(
+            intro_id=intro.id, ask=s.ask, requester=s.requester, target=s.target,
+            requester_user_ids=s.requester_users, target_user_ids=s.target_users, manager_id=manager,
+            score=intro.score, reasons=intro.reasons, rules=ctx.settings.rules_of_engagement)
+        resp = client.chat_postMessage(channel=intro.channel_id, blocks=message, unfurl_links=False,
+                                       text=f"Introduction: {blocks.approval_text(s.requester.name, s.target.name)}")
+        intro.intro_message_ts = resp["ts"]
+        run.save(intro_message_ts=resp["ts"])
+
+    if ctx.settings.rules_of_engagement and "pinned" not in done:
+        try:
+            client.pins_add(channel=intro.channel_id, timestamp=intro.intro_message_ts)
+        except SlackApiError as exc:
+            if _error(exc) != "already_pinned":
+                raise
+        run.mark(s, "pinned")
+
+    link = _link(ctx, intro.channel_id, intro.intro_message_ts)
+    for user, other in [(s.intro.requester_user_id, s.target), *[(u, s.requester) for u in s.target_users]]:
+        if f"dm:{user}" in done:
+            continue
+        from bot.text import escape
+
+        text = (f":handshake: You've been introduced to *{escape(other.name)}* by <@{manager}>. "
+                f"Say hello in the private channel: <{link}|#{intro.channel_name}>")
+        try:
+            client.chat_postMessage(channel=user, text=text, unfurl_links=False)
+        except SlackApiError as exc:
+            if _error(exc) not in UNDELIVERABLE_DM:
+                raise
+            log.warning("introduction %s: DM to %s failed: %s", intro.id, user, _error(exc))
+        run.mark(s, f"dm:{user}")
+
+    now = ctx.clock.now()
+    with session_scope(ctx.engine) as session:
+        finished = q.transition(session, intro_id=intro.id, from_states=[IntroState.APPROVED],
+                                to_state=IntroState.INTRODUCED, now=now, introduced_at=now,
+                                effects_claimed_by=None, next_attempt_at=None, effects_error=None)
+        if finished:
+            audit.record(session, actor="system", action="intro_introduced", entity=ENTITY, entity_id=intro.id,
+                         detail={"channel_id": intro.channel_id, "channel_name": intro.channel_name}, at=now)
+        else:  # e.g. marked not a fit meanwhile: just let go of the lease
+            q.release_effects(session, intro_id=intro.id, token=run.token, retry_at=None, error=None)
+    return finished
+
+
+def _link(ctx: BotContext, channel: str, ts: str | None) -> str:
+    if ts:
+        try:
+            return ctx.client.chat_getPermalink(channel=channel, message_ts=ts)["permalink"]
+        except SlackApiError as exc:
+            log.info("permalink for %s failed: %s", channel, _error(exc))
+    return f"https://slack.com/app_redirect?channel={channel}"
+
+
+def _invite(ctx: BotContext, channel: str, users: list[str]) -> dict[str, str]:
+    """Invite each user separately, so one who cannot be invited does not stop the rest."""
+    failed: dict[str, str] = {}
+    for user in dict.fromkeys(u for u in users if u):
+        try:
+            ctx.client.conversations_invite(channel=channel, users=user)
+        except SlackApiError as exc:
+            error = _error(exc)
+            if error in HARMLESS_INVITE:
+                continue
+            if error in UNINVITABLE:
+                failed[user] = error
+                continue
+            raise
+    return failed
+
+
+def _bot_user_id(ctx: BotContext) -> str | None:
+    if "bot_user_id" not in ctx.services:
+        try:
+            ctx.services["bot_user_id"] = ctx.client.auth_test()["user_id"]
+        except SlackApiError:
+            return None
+    return ctx.services["bot_user_id"]
+
+
+def _find_own_channel(ctx: BotContext, name: str) -> str | None:
+    """A private channel named `name` that the bot itself created (from an earlier attempt)."""
+    bot_user = _bot_user_id(ctx)
+    cursor = None
+    try:
+        for _ in range(50):
+            resp = ctx.client.conversations_list(types="private_channel", exclude_archived=True, limit=200,
+                                                 cursor=cursor)
+            for channel in resp.get("channels") or []:
+                if channel.get("name") == name and bot_user and channel.get("creator") == bot_user:
+                    return channel["id"]
+            cursor = (resp.get("response_metadata") or {}).get("next_cursor")
+            if not cursor:
+                return None
+    except SlackApiError as exc:
+        log.info("conversations.list failed: %s", _error(exc))
+    return None
+
+
+def _create_channel(run: _Run, s: Snapshot) -> None:
+    ctx, intro = run.ctx, s.intro
+    base = naming.base_name(s.requester.name, s.target.name, requester_id=intro.requester_company_id,
+                            target_id=intro.target_company_id)
+    reserved = intro.channel_name  # reserved by an earlier attempt: maybe created, maybe not
+    names = list(naming.candidates(base, intro_id=intro.id))
+    if reserved and reserved not in names:
+        names.insert(0, reserved)
+    elif reserved:
+        names.remove(reserved)
+        names.insert(0, reserved)
+    for name in names:
+        if name != reserved:
+            with session_scope(ctx.engine) as session:
+                if not q.reserve_channel_name(session, intro_id=intro.id, token=run.token, name=name):
+                    if q.get_intro(session, intro_id=intro.id).effects_claimed_by != run.token:
+                        raise LeaseLost(intro.id)
+                    continue  # another introduction holds this name
+            intro.channel_name = name
+        try:
+            resp = ctx.client.conversations_create(name=name, is_private=True)
+            channel_id = resp["channel"]["id"]
+        except SlackApiError as exc:
+            if _error(exc) != "name_taken":
+                raise
+            channel_id = _find_own_channel(ctx, name) if name == reserved else None
+            if channel_id is None:
+                reserved = None
+                continue
+            log.info("introduction %s: adopting channel %s created by an earlier attempt", intro.id, name)
+        intro.channel_id, intro.channel_name = channel_id, name
+        run.save(channel_id=channel_id, channel_name=name)
+        with session_scope(ctx.engine) as session:
+            audit.record(session, actor="system", action="intro_channel_created", entity=ENTITY, entity_id=intro.id,
+                         detail={"channel_id": channel_id, "channel_name": name}, at=ctx.clock.now())
+        return
+    raise RuntimeError(f"no free channel name for introduction {intro.id}")
+
+
+def _update_approval_messages(ctx: BotContext, s: Snapshot, *, approved: bool) -> None:
+    intro = s.intro
+    decided = blocks.approval_decided(**_body_kwargs(s), approved=approved, manager_id=intro.decided_by or "",
+                                      at=intro.decided_at or ctx.clock.now(), reason=intro.decline_reason)
+    verb = "approved" if approved else "declined"
+    text = f"{blocks.approval_text(s.requester.name, s.target.name)} — {verb} by <@{intro.decided_by}>"
+    for ref in intro.approval_messages or []:
+        try:
+            ctx.client.chat_update(channel=ref["channel"], ts=ref["ts"], text=text, blocks=decided)
+        except SlackApiError as exc:  # a deleted approval message must not hold up the introduction
+            log.warning("introduction %s: approval message update failed: %s", intro.id, _error(exc))
+
+
+# -- decline / not a fit -----------------------------------------------------------------
+def after_decline(ctx: BotContext, intro_id: int) -> None:
+    from bot.text import escape
+
+    s = load(ctx, intro_id)
+    if s is None:
+        return
+    _update_approval_messages(ctx, s, approved=False)
+    ctx.client.chat_postMessage(channel=s.intro.requester_user_id, unfurl_links=False, text=(
+        f"Thank you for your request to be introduced to *{escape(s.target.name)}*. A vendor manager has "
+        f"decided not to make this introduction for now.\n>Reason: {escape(s.intro.decline_reason)}\n"
+        "You are welcome to run `/findpartner` again or reach out to the partner team."))
+
+
+def after_not_a_fit(ctx: BotContext, intro_id: int, user_id: str) -> None:
+    from bot.text import escape
+
+    s = load(ctx, intro_id)
+    if s is None:
+        return
+    intro = s.intro
+    if intro.channel_id and intro.intro_message_ts:
+        original = blocks.intro_message(
+            intro_id=intro.id, ask=s.ask, requester=s.requester, target=s.target,
+            requester_user_ids=s.requester_users, target_user_ids=s.target_users, manager_id=intro.decided_by or "",
+            score=intro.score, reasons=intro.reasons, rules=ctx.settings.rules_of_engagement)
+        closed = blocks.intro_message_closed(original, company_name=s.target.name, user_id=user_id,
+                                             at=intro.closed_at or ctx.clock.now())
+        try:
+            ctx.client.chat_update(channel=intro.channel_id, ts=intro.intro_message_ts, blocks=closed,
+                                   text=f"{escape(s.target.name)} said this introduction is not a fit.")
+        except SlackApiError as exc:
+            log.warning("introduction %s: intro message update failed: %s", intro.id, _error(exc))
+    ctx.client.chat_postMessage(channel=intro.requester_user_id, unfurl_links=False, text=(
+        f"*{escape(s.target.name)}* has said your introduction is not a fit this time, so it is closed. "
+        "Thanks for trying — `/findpartner` can suggest other partners."))
+
+
+# -- the retry job -----------------------------------------------------------------------
+def resume(ctx: BotContext, intro_id: int) -> bool:
+    """Claim an introduction's pending effects (if nobody holds them) and do them."""
+    now = ctx.clock.now()
+    token = new_token()
+    with session_scope(ctx.engine) as session:
+        intro = q.get_intro(session, intro_id=intro_id)
+        if intro is None:
+            return False
+        state = intro.state
+        if not q.claim_effects(session, intro_id=intro_id, state=state, token=token, now=now, lease_until=now + LEASE):
+            return False
+    if state == IntroState.APPROVED:
+        return run_approval_effects(ctx, intro_id, token)
+    if state == IntroState.REQUESTED:
+        return post_approval_requests(ctx, intro_id, token)
+    return False

@@ -1,0 +1,33 @@
+"""Telling the person who clicked: ephemerally where they clicked, or by DM from a view."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+
+from slack_sdk.errors import SlackApiError
+
+from bot.context import BotContext
+
+log = logging.getLogger(__name__)
+
+
+def tell_clicker(ctx: BotContext, body: dict, respond: Callable | None, text: str) -> None:
+    """An ephemeral reply under the clicked message; a DM when the click came from a view
+    (App Home, modal) which has no response_url."""
+    user = (body.get("user") or {}).get("id")
+    container = body.get("container") or {}
+    try:
+        if container.get("type") == "message" and body.get("response_url") and respond is not None:
+            respond(text=text, response_type="ephemeral", replace_original=False)
+        elif user:
+            ctx.client.chat_postMessage(channel=user, text=text)
+    except SlackApiError as exc:
+        log.warning("could not tell %s: %s", user, exc)
+
+
+def dm(ctx: BotContext, user: str, text: str) -> None:
+    try:
+        ctx.client.chat_postMessage(channel=user, text=text)
+    except SlackApiError as exc:
+        log.warning("could not DM %s: %s", user, exc)

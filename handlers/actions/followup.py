@@ -1,0 +1,39 @@
+"""Follow-up answers: Working together / Deal won (asks for a value) / No fit."""
+
+from __future__ import annotations
+
+import json
+
+from slack_bolt import App
+
+from bot.blocks import intro as blocks
+from bot.context import BotContext
+from bot.introductions import followup, service
+from bot.introductions.notify import tell_clicker
+
+
+def register(app: App, ctx: BotContext) -> None:
+    @app.action(blocks.FOLLOWUP)
+    def followup_outcome(ack, body, action, respond, client):
+        ack()
+        try:
+            value = json.loads(action.get("value") or "{}")
+            intro_id, outcome = int(value["intro_id"]), str(value["outcome"])
+        except (ValueError, KeyError, TypeError):
+            return
+        user = body["user"]["id"]
+        message_ref = followup.message_ref(body)
+        if outcome == "deal_won":
+            check = followup.check_can_answer(ctx, intro_id=intro_id, user_id=user)
+            if not check.ok:
+                tell_clicker(ctx, body, respond, check.message)
+                return
+            meta = json.dumps({"intro_id": intro_id, **message_ref}, separators=(",", ":"))
+            client.views_open(trigger_id=body["trigger_id"],
+                              view=blocks.deal_value_modal(private_metadata=meta, other_name=check.message))
+            return
+        result = service.record_outcome(ctx, intro_id=intro_id, user_id=user, outcome=outcome)
+        if not result.ok:
+            tell_clicker(ctx, body, respond, result.message)
+            return
+        followup.show_answer(ctx, intro_id=intro_id, user_id=user, outcome=outcome, deal_value=None, **message_ref)

@@ -1,0 +1,153 @@
+"""Database access for introductions: conditional state changes, leases and due work.
+
+Every state change is a conditional UPDATE checked by its rowcount, so a double click,
+a Slack retry or two replicas make it once; the caller records the audit row in the same
+transaction.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from datetime import datetime
+
+from sqlalchemy import and_, or_, update
+from sqlalchemy.exc import IntegrityError
+from sqlmodel import Session, col, select
+
+from models.introduction import OPEN_STATES, Introduction, IntroState, Outcome
+
+
+def get_intro(session: Session, *, intro_id: int) -> Introduction | None:
+    return session.get(Introduction, intro_id, populate_existing=True)
+
+
+def find_intro(session: Session, *, ask_id: int, target_company_id: int) -> Introduction | None:
+    stmt = select(Introduction).where(Introduction.ask_id == ask_id, Introduction.target_company_id == target_company_id)
+    return session.exec(stmt).first()
+
+
+def open_count_for(session: Session, *, company_id: int) -> int:
+    stmt = select(Introduction.id).where(
+        Introduction.target_company_id == company_id, col(Introduction.state).in_(OPEN_STATES)
+    )
+    return len(list(session.exec(stmt)))
+
+
+def _update(session: Session, intro_id: int, where: Iterable, values: dict) -> bool:
+    stmt = update(Introduction).where(col(Introduction.id) == intro_id, *where).values(**values)
+    return session.connection().execute(stmt).rowcount == 1
+
+
+def transition(
+    session: Session, *, intro_id: int, from_states: Iterable[str], to_state: str, now: datetime, **values
+) -> bool:
+    """Move the introduction to `to_state` only when it is in one of `from_states`."""
+    states = [str(s) for s in from_states]
+    return _update(session, intro_id, [col(Introduction.state).in_(states)],
+                   {"state": str(to_state), "updated_at": now, **values})
+
+
+def claim_effects(
+    session: Session, *, intro_id: int, state: str, token: str, now: datetime, lease_until: datetime
+) -> bool:
+    """Take the lease on an introduction's pending Slack effects (one worker at a time)."""
+    free = or_(col(Introduction.next_attempt_at).is_(None), col(Introduction.next_attempt_at) <= now)
+    return _update(session, intro_id, [Introduction.state == str(state), free], {
+        "effects_claimed_by": token,
+        "next_attempt_at": lease_until,
+        "effects_attempts": Introduction.effects_attempts + 1,
+    })
+
+
+def save_progress(session: Session, *, intro_id: int, token: str, **values) -> bool:
+    """Store a finished step; False when the lease was lost (another worker took over)."""
+    return _update(session, intro_id, [Introduction.effects_claimed_by == token], values)
+
+
+def reserve_channel_name(session: Session, *, intro_id: int, token: str, name: str) -> bool:
+    """Reserve `name` for this introduction before creating it in Slack (unique column).
+
+    False when another introduction holds the name or the lease was lost.
+    """
+    try:
+        with session.begin_nested():
+            return _update(session, intro_id, [Introduction.effects_claimed_by == token,
+                                               col(Introduction.channel_id).is_(None)],
+                           {"channel_name": name})
+    except IntegrityError:
+        return False
+
+
+def release_effects(session: Session, *, intro_id: int, token: str, retry_at: datetime | None, error: str | None) -> bool:
+    return _update(session, intro_id, [Introduction.effects_claimed_by == token], {
+        "effects_claimed_by": None,
+        "next_attempt_at": retry_at,
+        "effects_error": (error or "")[:500] or None,
+    })
+
+
+def due_effects(session: Session, *, now: datetime) -> list[int]:
+    """Introductions whose Slack effects are pending and not leased: approved but not yet
+    introduced, or requested but never posted for approval."""
+    free = or_(col(Introduction.next_attempt_at).is_(None), col(Introduction.next_attempt_at) <= now)
+    pending = or_(
+        Introduction.state == IntroState.APPROVED.value,
+        and_(Introduction.state == IntroState.REQUESTED.value, col(Introduction.approval_messages).is_(None)),
+    )
+    stmt = select(Introduction.id).where(pending, free).order_by(col(Introduction.id))
+    return list(session.exec(stmt))
+
+
+def due_followups(session: Session, *, introduced_before: datetime) -> list[int]:
+    stmt = select(Introduction.id).where(
+        Introduction.state == IntroState.INTRODUCED.value,
+        col(Introduction.followup_sent_at).is_(None),
+        col(Introduction.introduced_at) <= introduced_before,
+    ).order_by(col(Introduction.id))
+    return list(session.exec(stmt))
+
+
+def due_reminders(session: Session, *, followed_up_before: datetime) -> list[int]:
+    stmt = select(Introduction.id).where(
+        col(Introduction.state).in_([IntroState.INTRODUCED.value, IntroState.CLOSED.value]),
+        col(Introduction.followup_sent_at) <= followed_up_before,
+        col(Introduction.reminder_sent_at).is_(None),
+    ).order_by(col(Introduction.id))
+    return list(session.exec(stmt))
+
+
+def claim_once(session: Session, *, intro_id: int, column: str, now: datetime) -> bool:
+    """Set a once-only timestamp (followup_sent_at, reminder_sent_at) if still unset."""
+    column_attr = getattr(Introduction, column)
+    return _update(session, intro_id, [col(column_attr).is_(None)], {column: now, "updated_at": now})
+
+
+def outcome_company_ids(session: Session, *, intro_id: int) -> set[int]:
+    stmt = select(Outcome.company_id).where(Outcome.introduction_id == intro_id)
+    return set(session.exec(stmt))
+
+
+def get_outcome(session: Session, *, intro_id: int, company_id: int) -> Outcome | None:
+    stmt = select(Outcome).where(Outcome.introduction_id == intro_id, Outcome.company_id == company_id)
+    return session.exec(stmt).first()
+
+
+def upsert_outcome(
+    session: Session, *, intro_id: int, company_id: int, user_id: str, outcome: str,
+    deal_value: float | None, now: datetime,
+) -> Outcome:
+    """One answer per introduction and company; a later answer replaces the earlier one."""
+    try:
+        with session.begin_nested():
+            row = Outcome(introduction_id=intro_id, company_id=company_id, user_id=user_id, outcome=outcome,
+                          deal_value=deal_value, created_at=now, updated_at=now)
+            session.add(row)
+            session.flush()
+            return row
+    except IntegrityError:
+        row = get_outcome(session, intro_id=intro_id, company_id=company_id)
+        assert row is not None
+        row.user_id, row.outcome, row.deal_value, row.updated_at = user_id, outcome, deal_value, now
+        session.add(row)
+        session.flush()
+        return row
