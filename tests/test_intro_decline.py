@@ -1,0 +1,115 @@
+"""Decline (with a reason, told politely) and Not a fit (closes the introduction)."""
+
+from __future__ import annotations
+
+from models.introduction import IntroState
+from tests.conftest import MANAGER, MANAGER2
+from tests.intro_setup import (REQUESTER_USER, TARGET_USER, approve, audit_actions, intro, outcomes,
+                               request_and_wait, seed, wait_until)
+from tests.slackrequests import text_value
+
+
+def _decline_click(bot, row, user=MANAGER):
+    ref = row.approval_messages[0]
+    return bot.slack.block_action("intro_decline", str(row.id), user_id=user, channel_id=ref["channel"],
+                                  message={"ts": ref["ts"], "text": "", "blocks": []})
+
+
+def test_decline_asks_a_reason_and_tells_the_requester(bot_any_db):
+    bot = bot_any_db
+    s = seed(bot.engine)
+    row = request_and_wait(bot, s)
+    assert _decline_click(bot, row).status == 200
+    opened = bot.fake.wait_for("views.open")[0].args["view"]
+    assert opened["callback_id"] == "intro_decline_reason" and opened["private_metadata"] == str(row.id)
+
+    empty = bot.slack.view_submission("intro_decline_reason", {"reason": {"reason": text_value("  ")}},
+                                      user_id=MANAGER, private_metadata=str(row.id))
+    assert empty.json()["response_action"] == "errors"
+    assert intro(bot.engine, row.id).state == IntroState.REQUESTED
+
+    reply = bot.slack.view_submission("intro_decline_reason",
+                                      {"reason": {"reason": text_value("They already work together.")}},
+                                      user_id=MANAGER, private_metadata=str(row.id))
+    assert reply.status == 200
+    dm = bot.fake.wait_for("chat.postMessage", where=lambda c: c.args["channel"] == REQUESTER_USER)[0]
+    assert "Desert Phone Apps" in dm.args["text"] and "They already work together." in dm.args["text"]
+    assert "Thank you" in dm.args["text"]
+    update = bot.fake.wait_for("chat.update")[0]
+    assert update.args["ts"] == row.approval_messages[0]["ts"]
+    assert "Declined" in str(update.args["blocks"]) and "They already work together." in str(update.args["blocks"])
+    assert "intro_decline" not in str(update.args["blocks"])
+
+    row = intro(bot.engine, row.id)
+    assert row.state == IntroState.DECLINED and row.decided_by == MANAGER
+    assert row.decline_reason == "They already work together."
+    assert audit_actions(bot.engine, row.id) == ["intro_requested", "intro_declined"]
+
+    # Deciding again changes nothing: Approve is told it was declined, no channel is made.
+    approve(bot, row, user=MANAGER2)
+    replies = bot.fake.wait_for_response(2)
+    assert "declined" in replies[-1]["text"]
+    bot.fake.settle()
+    assert bot.fake.calls_to("conversations.create") == []
+
+
+def test_non_manager_cannot_submit_a_decline(bot):
+    s = seed(bot.engine)
+    row = request_and_wait(bot, s)
+    reply = bot.slack.view_submission("intro_decline_reason", {"reason": {"reason": text_value("no")}},
+                                      user_id=TARGET_USER, private_metadata=str(row.id))
+    assert reply.json()["response_action"] == "errors"
+    assert intro(bot.engine, row.id).state == IntroState.REQUESTED
+
+
+def test_decline_of_an_approved_request_opens_no_modal(bot):
+    s = seed(bot.engine)
+    row = request_and_wait(bot, s)
+    approve(bot, row, user=MANAGER)
+    wait_until(lambda: intro(bot.engine, row.id).state == IntroState.INTRODUCED)
+    _decline_click(bot, row, user=MANAGER2)
+    replies = bot.fake.wait_for_response(3)
+    assert "approved" in replies[-1]["text"]
+    bot.fake.settle()
+    assert bot.fake.calls_to("views.open") == []
+
+
+def _introduce(bot, s):
+    row = request_and_wait(bot, s)
+    approve(bot, row, user=MANAGER)
+    wait_until(lambda: intro(bot.engine, row.id).state == IntroState.INTRODUCED)
+    bot.fake.settle()
+    return intro(bot.engine, row.id)
+
+
+def test_not_a_fit_closes_and_tells_the_requester(bot):
+    s = seed(bot.engine)
+    row = _introduce(bot, s)
+    msg = {"ts": row.intro_message_ts, "text": "", "blocks": []}
+    # The requester cannot say it for the introduced partner.
+    bot.slack.block_action("intro_not_a_fit", str(row.id), user_id=REQUESTER_USER, channel_id=row.channel_id,
+                           message=msg)
+    refused = bot.fake.wait_for_response(3)[-1]
+    assert "Only Desert Phone Apps can" in refused["text"]
+    assert intro(bot.engine, row.id).state == IntroState.INTRODUCED
+
+    before = len(bot.fake.calls_to("chat.postMessage"))
+    bot.slack.block_action("intro_not_a_fit", str(row.id), user_id=TARGET_USER, channel_id=row.channel_id,
+                           message=msg)
+    told = bot.fake.wait_for("chat.postMessage", before + 1)[before:]
+    assert told[0].args["channel"] == REQUESTER_USER and "not a fit" in told[0].args["text"]
+    update = bot.fake.wait_for("chat.update", 2)[-1]
+    assert update.args["channel"] == row.channel_id and update.args["ts"] == row.intro_message_ts
+    assert "intro_not_a_fit" not in str(update.args["blocks"]) and "not a fit" in str(update.args["blocks"])
+    row = intro(bot.engine, row.id)
+    assert row.state == IntroState.NOT_A_FIT and row.closed_by == TARGET_USER and row.closed_at
+    assert [(o.company_id, o.outcome) for o in outcomes(bot.engine)] == [(s.target_id, "no_fit")]
+    assert audit_actions(bot.engine, row.id)[-1] == "intro_not_a_fit"
+
+    # A second click changes nothing.
+    bot.slack.block_action("intro_not_a_fit", str(row.id), user_id=TARGET_USER, channel_id=row.channel_id,
+                           message=msg)
+    again = bot.fake.wait_for_response(5)[-1]
+    assert "not a fit" in again["text"]
+    bot.fake.settle()
+    assert len([c for c in bot.fake.calls_to("chat.postMessage") if c.args["channel"] == REQUESTER_USER]) == 2
