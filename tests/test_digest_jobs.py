@@ -109,3 +109,16 @@ def test_two_schedulers_run_due_post_one_digest_on_postgresql(fake_slack, tmp_pa
     fake_slack.settle()
     assert len(digest_posts(fake_slack)) == 1
     assert sorted("digest: 1" in r.stdout for r in results) == [False, True]
+
+
+def test_scheduler_trigger_is_the_cron_plus_a_catch_up_at_start(bot):
+    from bot.metrics.jobs import STARTUP_CATCH_UP_DELAY, digest_job_trigger
+
+    trigger = digest_job_trigger(bot.ctx)
+    now = datetime.now(UTC)
+    first = trigger.get_next_fire_time(None, now)
+    assert now < first <= now + STARTUP_CATCH_UP_DELAY + (datetime.now(UTC) - now)
+    second = trigger.get_next_fire_time(first, first)
+    # Then DIGEST_CRON ("0 9 * * MON" in UTC): the next Monday 09:00.
+    assert second == latest_fire_time(digest_trigger(bot.ctx), second)
+    assert second.weekday() == 0 and (second.hour, second.minute) == (9, 0)

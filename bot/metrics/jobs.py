@@ -11,7 +11,9 @@ import logging
 from datetime import UTC, datetime, timedelta
 
 from apscheduler.triggers.base import BaseTrigger
+from apscheduler.triggers.combining import OrTrigger
 from apscheduler.triggers.cron import CronTrigger
+from apscheduler.triggers.date import DateTrigger
 
 from bot.context import BotContext
 from bot.scheduling import Job
@@ -20,10 +22,18 @@ log = logging.getLogger(__name__)
 
 # How far back a fire time is looked for (a yearly cron still finds its last run).
 MAX_LOOKBACK = timedelta(days=800)
+STARTUP_CATCH_UP_DELAY = timedelta(seconds=15)
 
 
 def digest_trigger(ctx: BotContext) -> CronTrigger:
     return CronTrigger.from_crontab(ctx.settings.digest_cron, timezone=ctx.settings.digest_tz)
+
+
+def digest_job_trigger(ctx: BotContext) -> BaseTrigger:
+    """The scheduler's trigger: DIGEST_CRON, plus one run shortly after start-up so a digest
+    missed while the bot was down goes out when it comes back (once: the period is claimed)."""
+    startup = DateTrigger(run_date=datetime.now(UTC) + STARTUP_CATCH_UP_DELAY)
+    return OrTrigger([digest_trigger(ctx), startup])
 
 
 def nudge_trigger(ctx: BotContext) -> CronTrigger:
@@ -79,6 +89,6 @@ def run_nudges_due(ctx: BotContext, now: datetime) -> int:
 
 
 JOBS = [
-    Job(name="digest", run_due=run_digest_due, trigger=digest_trigger),
+    Job(name="digest", run_due=run_digest_due, trigger=digest_job_trigger),
     Job(name="nudges", run_due=run_nudges_due, trigger=nudge_trigger),
 ]
