@@ -1,0 +1,45 @@
+"""`partnerbot match "TEXT" [--top N] [--json]`: the ranking /findpartner shows, on the command line."""
+
+from __future__ import annotations
+
+import json
+from datetime import UTC, datetime
+from typing import TextIO
+
+from sqlalchemy.engine import Engine
+
+from bot.config import Settings
+from bot.matching.directory import Directory
+from bot.matching.scorer import Ranking
+
+
+def match_cli(settings: Settings, engine: Engine, text: str, *, top: int, as_json: bool, out: TextIO) -> int:
+    directory = Directory(engine)
+    ranking = directory.rank(text, today=datetime.now(UTC).date(), max_open=settings.max_open_intros, top=max(top, 0))
+    if as_json:
+        out.write(json.dumps([m.as_dict(ranking.ask) for m in ranking.matches], ensure_ascii=False, indent=2) + "\n")
+    else:
+        out.write(format_table(ranking) + "\n")
+    return 0
+
+
+def format_table(ranking: Ranking, *, width: int = 100) -> str:
+    """A readable table: rank, score, company, type, reasons (wrapped)."""
+    lines = [f"Ask: {ranking.ask.text}"]
+    if len(ranking.ask.needs) > 1:
+        lines.append("Needs: " + " | ".join(ranking.needs))
+    if ranking.ask.places:
+        lines.append("Places: " + ", ".join(p.name for p in ranking.ask.places))
+    if not ranking.matches:
+        lines.append("  No partner matches this ask well enough (recorded as unmet demand in Slack).")
+        return "\n".join(lines)
+    lines.append(f"  {'#':>2}  {'score':>5}  {'company':<32} {'type':<26} reasons")
+    for n, m in enumerate(ranking.matches, 1):
+        reasons = "; ".join(m.reasons)
+        lines.append(f"  {n:>2}  {m.score:>5.1f}  {m.company[:32]:<32} {m.partner_type[:26]:<26} {reasons}")
+    if len(ranking.ask.needs) > 1:
+        lines.append("  Who covers which part:")
+        for need, covering in ranking.coverage():
+            names = ", ".join(m.company for m in covering[:2]) or "nobody yet"
+            lines.append(f"    - {need}: {names}")
+    return "\n".join(lines)

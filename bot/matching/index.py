@@ -1,0 +1,278 @@
+"""The in-memory directory index: inverted postings from terms and places to profiles.
+
+Candidate generation adds, per ask term, idf x field weight into a score vector over all
+profiles (numpy over compact postings), multiplies in geography, masks out who may not be
+proposed, and keeps the best few hundred for precise scoring. A changed profile gets a new
+slot (the old one is marked dead), so an update never rebuilds the whole index; dead slots
+are compacted away when they outnumber live ones.
+"""
+
+from __future__ import annotations
+
+import math
+import threading
+from array import array
+from collections import Counter
+from collections.abc import Iterable
+from datetime import date
+
+import numpy as np
+from rapidfuzz import fuzz, process
+
+from bot.matching.places import Gazetteer, gazetteer
+from bot.matching.profile import IMPORTANCE, KNOWN_WORD_IMPORTANCE, ProfileAnalysis, ProfileRecord, analyze_profile, term_kind
+from bot.matching.textnorm import Term
+from bot.matching.vocabulary import Vocabulary, load_vocabulary
+
+# Geography: how well a partner's served place fits an ask's place (1 = exactly there).
+TIER_EXACT = 1.0
+TIER_BY_KIND = {"city": 1.0, "sub": 0.97, "country": 0.85, "macro": 0.75, "global": 0.6}
+TIER_INSIDE = 0.9  # the partner serves a place inside the (wider) area asked for
+NEARBY_KM = 300.0
+TIER_NO_REGIONS = 0.35  # the partner lists no places at all: unknown, not excluded
+GEO_FLOOR = 0.4  # geo factor for a partner that serves elsewhere
+
+
+def area_tier(key: str, place_key: str) -> float:
+    if key == place_key:
+        return TIER_EXACT
+    return TIER_BY_KIND[key.split(":", 1)[0]]
+
+
+def nearby_tier(km: float) -> float:
+    return 0.92 - 0.12 * (km / NEARBY_KM)
+
+
+def geo_factor(tier: float) -> float:
+    return GEO_FLOOR + (1.0 - GEO_FLOOR) * tier
+
+
+class _Postings:
+    __slots__ = ("slots", "weights")
+
+    def __init__(self) -> None:
+        self.slots = array("i")
+        self.weights = array("f")
+
+    def add(self, slot: int, weight: float) -> None:
+        self.slots.append(slot)
+        self.weights.append(weight)
+
+
+class DirectoryIndex:
+    """Profiles by slot, postings, and per-slot status arrays. Not thread-safe by itself:
+    `bot.matching.directory.Directory` serialises access with a lock."""
+
+    def __init__(self, vocab: Vocabulary | None = None, gaz: Gazetteer | None = None) -> None:
+        self.vocab = vocab or load_vocabulary()
+        self.gaz = gaz or gazetteer()
+        self._reset()
+
+    def _reset(self) -> None:
+        self.records: list[ProfileRecord | None] = []
+        self.slot_of: dict[int, int] = {}
+        self.terms_of: list[tuple[str, ...]] = []  # by slot, for df bookkeeping
+        self.tokens_of: list[tuple[str, ...]] = []
+        self.postings: dict[str, _Postings] = {}
+        self.place_cover: dict[str, array] = {}  # served area key -> slots
+        self.place_inside: dict[str, array] = {}  # area key -> slots serving a place within it
+        self.df: Counter[str] = Counter()
+        self.token_df: Counter[str] = Counter()
+        self.live = 0
+        self.dead = 0
+        cap = 1024
+        self.alive = np.zeros(cap, dtype=bool)
+        self.capacity_factor = np.zeros(cap, dtype=np.float32)
+        self.paused_until = np.zeros(cap, dtype=np.int32)  # 0 = not paused, -1 = open-ended
+        self.has_regions = np.zeros(cap, dtype=bool)
+        self.company_ids = np.zeros(cap, dtype=np.int64)
+        self._corrector_words: list[str] | None = None
+        self._known_words: frozenset[str] | None = None
+
+    # -- building ---------------------------------------------------------------------------
+    def _grow(self, need: int) -> None:
+        cap = len(self.alive)
+        if need <= cap:
+            return
+        new = max(need, cap * 2)
+        for name in ("alive", "capacity_factor", "paused_until", "has_regions", "company_ids"):
+            old = getattr(self, name)
+            arr = np.zeros(new, dtype=old.dtype)
+            arr[:cap] = old
+            setattr(self, name, arr)
+
+    def upsert(self, rec: ProfileRecord, analysis: ProfileAnalysis | None = None) -> None:
+        """Add or replace one profile (a deleted profile is removed)."""
+        old = self.slot_of.get(rec.company_id)
+        if old is not None:
+            if self.records[old] == rec:
+                return
+            self._kill(old)
+        if rec.deleted:
+            return
+        a = analysis or analyze_profile(rec, self.vocab, self.gaz)
+        slot = len(self.records)
+        self._grow(slot + 1)
+        self.records.append(rec)
+        self.slot_of[rec.company_id] = slot
+        keys = tuple(a.term_weights)
+        self.terms_of.append(keys)
+        self.tokens_of.append(tuple(a.raw_tokens))
+        for key, w in a.term_weights.items():
+            p = self.postings.get(key)
+            if p is None:
+                p = self.postings[key] = _Postings()
+            p.add(slot, w)
+        self.df.update(keys)
+        self.token_df.update(a.raw_tokens)
+        covered: set[str] = set()
+        inside: set[str] = set()
+        for _entry, place in a.places:
+            covered.add(place.key)
+            inside.update(k for k in place.areas if k != place.key)
+        for k in covered:
+            self.place_cover.setdefault(k, array("i")).append(slot)
+        for k in inside - covered:
+            self.place_inside.setdefault(k, array("i")).append(slot)
+        self.alive[slot] = True
+        self.has_regions[slot] = bool(a.places)
+        self.company_ids[slot] = rec.company_id
+        self.set_status(slot, rec)
+        self.live += 1
+        self._corrector_words = None
+        self._known_words = None
+
+    def set_status(self, slot: int, rec: ProfileRecord) -> None:
+        self.capacity_factor[slot] = {"full": 0.0, "limited": 0.85}.get(rec.capacity, 1.0)
+        if rec.paused:
+            self.paused_until[slot] = rec.paused_until.toordinal() if rec.paused_until else -1
+        else:
+            self.paused_until[slot] = 0
+        self.records[slot] = rec
+
+    def _kill(self, slot: int) -> None:
+        rec = self.records[slot]
+        if rec is None:
+            return
+        self.alive[slot] = False
+        self.df.subtract(self.terms_of[slot])
+        self.token_df.subtract(self.tokens_of[slot])
+        self.records[slot] = None
+        del self.slot_of[rec.company_id]
+        self.live -= 1
+        self.dead += 1
+        self._corrector_words = None
+        self._known_words = None
+
+    def remove(self, company_id: int) -> None:
+        slot = self.slot_of.get(company_id)
+        if slot is not None:
+            self._kill(slot)
+
+    def maybe_compact(self) -> bool:
+        if self.dead <= max(1000, self.live):
+            return False
+        recs = [r for r in self.records if r is not None]
+        self._reset()
+        for r in recs:
+            self.upsert(r)
+        return True
+
+    def bulk_load(self, recs: Iterable[ProfileRecord]) -> None:
+        for r in recs:
+            self.upsert(r)
+
+    # -- reading ---------------------------------------------------------------------------
+    @property
+    def known_words(self) -> frozenset[str]:
+        """Every word of the directory and the vocabulary (not places, in an ask)."""
+        if self._known_words is None:
+            self._known_words = frozenset(t for t, c in self.token_df.items() if c > 0) | self.vocab.known_tokens
+        return self._known_words
+
+    def correct(self, token: str) -> str | None:
+        """The directory or vocabulary word a misspelt token most likely meant, if any."""
+        if len(token) < 4 or token.isdigit() or token in self.known_words:
+            return None
+        if self._corrector_words is None:
+            self._corrector_words = sorted(w for w in self.known_words if len(w) >= 3 and not w.isdigit())
+        cutoff = 75 if len(token) <= 4 else 80
+        hit = process.extractOne(token, self._corrector_words, scorer=fuzz.ratio, score_cutoff=cutoff)
+        return hit[0] if hit else None
+
+    def idf(self, key: str) -> float:
+        n = max(self.live, 1)
+        return math.log(1.0 + n / (1.0 + max(self.df.get(key, 0), 0)))
+
+    def importance(self, term: Term) -> float:
+        if term.key.startswith("w:") and term.kind == "capability" and self.df.get(term.key, 0) > 0:
+            return KNOWN_WORD_IMPORTANCE
+        return IMPORTANCE[term_kind(term.key, self.vocab)]
+
+    def term_mass(self, terms: list[Term]) -> float:
+        return sum(self.importance(t) * self.idf(t.key) for t in terms)
+
+    def estimate(self, terms: list[Term]) -> np.ndarray:
+        """Coverage estimate in [0, 1] per slot: sum of importance x idf x field weight."""
+        n = len(self.records)
+        acc = np.zeros(n, dtype=np.float32)
+        mass = self.term_mass(terms)
+        if mass <= 0:
+            return acc
+        for t in terms:
+            p = self.postings.get(t.key)
+            if p is None or not len(p.slots):
+                continue
+            slots = np.frombuffer(p.slots, dtype=np.int32)
+            weights = np.frombuffer(p.weights, dtype=np.float32)
+            acc[slots] += weights * np.float32(self.importance(t) * self.idf(t.key))
+            del slots, weights  # release the buffers so the arrays may grow again
+        acc /= np.float32(mass)
+        return acc
+
+    def geo_tiers(self, places: list) -> np.ndarray | None:
+        """Per slot, the best geography tier for the ask's places (None: the ask names none)."""
+        places = [p for p in places if p.kind != "global"]
+        if not places:
+            return None
+        n = len(self.records)
+        tiers = np.where(self.has_regions[:n], 0.0, TIER_NO_REGIONS).astype(np.float32)
+
+        def lift(slots_arr: array | None, tier: float) -> None:
+            if slots_arr is None or not len(slots_arr):
+                return
+            idx = np.frombuffer(slots_arr, dtype=np.int32)
+            tiers[idx] = np.maximum(tiers[idx], np.float32(tier))
+            del idx
+
+        for place in places:
+            for key in place.areas:
+                lift(self.place_cover.get(key), area_tier(key, place.key))
+            lift(self.place_inside.get(place.key), TIER_INSIDE)
+            if place.lat is not None and place.kind in ("city", "subdivision"):
+                for key, km in self.gaz.nearby_cities(place.lat, place.lon, NEARBY_KM).items():
+                    lift(self.place_cover.get(key), nearby_tier(km))
+        return tiers
+
+    def proposable(self, *, today: date, exclude_company_id: int | None,
+                   blocked_company_ids: Iterable[int] = ()) -> np.ndarray:
+        n = len(self.records)
+        pu = self.paused_until[:n]
+        paused = (pu == -1) | (pu > today.toordinal())
+        ok = self.alive[:n] & (self.capacity_factor[:n] > 0) & ~paused
+        for cid in [exclude_company_id, *blocked_company_ids]:
+            slot = self.slot_of.get(cid) if cid is not None else None
+            if slot is not None:
+                ok[slot] = False
+        return ok
+
+    def top_slots(self, scores: np.ndarray, k: int) -> list[int]:
+        nonzero = np.count_nonzero(scores > 0)
+        k = min(k, int(nonzero))
+        if k <= 0:
+            return []
+        if k < len(scores):
+            idx = np.argpartition(-scores, k - 1)[:k]
+        else:
+            idx = np.arange(len(scores))
+        return [int(i) for i in idx[np.argsort(-scores[idx], kind="stable")] if scores[i] > 0]

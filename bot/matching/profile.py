@@ -1,0 +1,126 @@
+"""A partner profile as the matcher sees it, and its analysis into weighted terms."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date, datetime
+
+from bot.matching.places import Gazetteer, Place
+from bot.matching.textnorm import Term, analyze_text, stem, tokens
+from bot.matching.vocabulary import Vocabulary
+
+# Where a term may be found, and what finding it there is worth, by the term's kind.
+# Capabilities weigh most; industries, certifications, partner type and description less.
+FIELD_WEIGHTS: dict[str, dict[str, float]] = {
+    "capability": {"capabilities": 1.0, "partner_type": 0.8, "certifications": 0.5,
+                   "description": 0.45, "industries": 0.3},
+    "vendor": {"capabilities": 1.0, "certifications": 0.9, "description": 0.6,
+               "partner_type": 0.5, "industries": 0.3},
+    "industry": {"industries": 1.0, "capabilities": 0.8, "description": 0.5,
+                 "certifications": 0.3, "partner_type": 0.3},
+    "certification": {"certifications": 1.0, "capabilities": 0.6, "description": 0.5,
+                      "partner_type": 0.3, "industries": 0.2},
+    "partner_type": {"partner_type": 1.0, "capabilities": 0.8, "description": 0.5,
+                     "certifications": 0.4, "industries": 0.2},
+}
+# How much a term of each kind counts in an ask: a missing capability hurts most.
+IMPORTANCE = {"capability": 1.0, "vendor": 0.7, "industry": 0.6, "certification": 0.5, "partner_type": 0.5}
+# A plain word the directory knows is often a modifier ("monitoring", "offsite"); a curated
+# concept, or a word nobody in the directory uses (the thing nobody offers), counts fully.
+KNOWN_WORD_IMPORTANCE = 0.5
+# Words inside a profile's multi-word concept ("cloud migration") also match alone, for less.
+INNER_WORD_FACTOR = 0.7
+# A narrower concept answers an ask for its broader one ("penetration testing" -> "cybersecurity").
+BROADER_FACTOR = 0.6
+FIELDS = ("capabilities", "industries", "certifications", "partner_type", "description")
+
+
+@dataclass(frozen=True)
+class ProfileRecord:
+    """The columns of a `Company` row that matching reads."""
+
+    company_id: int
+    name: str
+    partner_type: str = ""
+    capabilities: tuple[str, ...] = ()
+    industries: tuple[str, ...] = ()
+    regions: tuple[str, ...] = ()
+    certifications: tuple[str, ...] = ()
+    description: str = ""
+    capacity: str = "open"
+    paused: bool = False
+    paused_until: date | None = None
+    deleted: bool = False
+    updated_at: datetime | None = None
+
+    def phrases(self, field_name: str) -> tuple[str, ...]:
+        if field_name == "partner_type":
+            return (self.partner_type,) if self.partner_type else ()
+        if field_name == "description":
+            return (self.description,) if self.description else ()
+        return getattr(self, field_name)
+
+    @property
+    def status(self) -> tuple:
+        return (self.capacity, self.paused, self.paused_until, self.deleted)
+
+
+@dataclass
+class ProfileAnalysis:
+    """Terms found in each field phrase, the best weight per term key, and served places."""
+
+    phrases: dict[str, list[tuple[str, list[Term]]]] = field(default_factory=dict)
+    term_weights: dict[str, float] = field(default_factory=dict)
+    words: frozenset[str] = frozenset()  # stems of word terms (fuzzy second chance)
+    raw_tokens: frozenset[str] = frozenset()
+    places: list[tuple[str, Place]] = field(default_factory=list)  # (entry as typed, place)
+    # term key -> where it occurs: [(field, phrase, the term as the partner wrote it, factor)]
+    where: dict[str, list[tuple[str, str, Term, float]]] = field(default_factory=dict)
+
+
+def term_kind(key: str, vocab: Vocabulary) -> str:
+    if key.startswith("c:"):
+        return vocab.concepts[key[2:]].kind
+    return "capability"
+
+
+def analyze_profile(rec: ProfileRecord, vocab: Vocabulary, gaz: Gazetteer) -> ProfileAnalysis:
+    out = ProfileAnalysis()
+    weights: dict[str, float] = {}
+    words: set[str] = set()
+    raw: set[str] = set()
+    for fname in FIELDS:
+        entries = []
+        for phrase in rec.phrases(fname):
+            terms = analyze_text(phrase, vocab)
+            entries.append((phrase, terms))
+            inner = [Term(key=f"w:{stem(tok)}", surface=tok, kind="capability")
+                     for t in terms if t.key.startswith("c:") and " " in t.surface
+                     for tok in t.surface.split() if tok not in vocab.stopwords and not tok.isdigit()]
+            inner += [Term(key=f"c:{b}", surface=t.surface, kind=vocab.concepts[b].kind)
+                      for t in terms if t.key.startswith("c:") for b in vocab.concepts[t.key[2:]].broader]
+            for t in inner:
+                if t.key in out.where and any(w[0] == fname and w[3] == 1.0 for w in out.where[t.key]):
+                    continue
+                factor = BROADER_FACTOR if t.key.startswith("c:") else INNER_WORD_FACTOR
+                out.where.setdefault(t.key, []).append((fname, phrase, t, factor))
+                w = FIELD_WEIGHTS[term_kind(t.key, vocab)][fname] * factor
+                if w > weights.get(t.key, 0.0):
+                    weights[t.key] = w
+            if fname != "description":  # descriptions name cities; those stay places in asks
+                raw.update(tokens(phrase))
+            for t in terms:
+                out.where.setdefault(t.key, []).append((fname, phrase, t, 1.0))
+                w = FIELD_WEIGHTS[term_kind(t.key, vocab)][fname]
+                if w > weights.get(t.key, 0.0):
+                    weights[t.key] = w
+                if t.key.startswith("w:"):
+                    words.add(t.key[2:])
+        out.phrases[fname] = entries
+    out.term_weights = weights
+    out.words = frozenset(words)
+    out.raw_tokens = frozenset(raw)
+    for entry in rec.regions:
+        for place in gaz.resolve_entry(entry):
+            out.places.append((entry, place))
+    return out

@@ -1,0 +1,303 @@
+"""Precise scoring of the index's candidates, the final ranking, and reasons in plain words."""
+
+from __future__ import annotations
+
+import re
+from collections import OrderedDict
+from dataclasses import dataclass, field
+from datetime import date
+
+from rapidfuzz import fuzz, process
+
+from bot.matching.asks import Need, ParsedAsk
+from bot.matching.index import (
+    NEARBY_KM, TIER_INSIDE, TIER_NO_REGIONS, DirectoryIndex, area_tier, geo_factor, nearby_tier,
+)
+from bot.matching.places import Place, distance_km
+from bot.matching.profile import FIELD_WEIGHTS, ProfileAnalysis, analyze_profile, term_kind
+from bot.matching.textnorm import Term, stem, tokens
+
+MIN_SCORE = 45.0  # below this a partner is not shown: no weak matches dressed up as good ones
+CANDIDATES_PER_NEED = 80
+LIMITED_FACTOR = 0.85
+MAX_REASONS = 6
+SHARPNESS = 1.3
+DEPTH_BONUS = 0.02
+FUZZY_SHARE = 0.15  # surface similarity of the need and the best capability phrase (rapidfuzz)
+
+
+@dataclass
+class TermHit:
+    term: Term
+    weight: float
+    field: str | None = None
+    phrase: str | None = None
+    partner_term: Term | None = None
+    fuzzy_word: str | None = None
+
+
+@dataclass
+class NeedFit:
+    score: float  # 0-100, with geography and capacity
+    relevance: float  # 0-1, the need's terms alone
+    hits: list[TermHit]
+
+
+@dataclass
+class Match:
+    company_id: int
+    company: str
+    partner_type: str
+    score: float
+    reasons: list[str]
+    covers: list[int]  # indexes of the ask's needs this partner covers
+    need_scores: list[float]
+    capacity: str = "open"
+    open_intros: int = 0
+
+    def as_dict(self, ask: ParsedAsk) -> dict:
+        return {"company": self.company, "score": self.score, "partner_type": self.partner_type,
+                "reasons": list(self.reasons), "company_id": self.company_id,
+                "covers": [ask.needs[i].text for i in self.covers]}
+
+
+@dataclass
+class Ranking:
+    ask: ParsedAsk
+    matches: list[Match] = field(default_factory=list)
+
+    @property
+    def unmet(self) -> bool:
+        return not self.matches
+
+    @property
+    def needs(self) -> list[str]:
+        return [n.text for n in self.ask.needs]
+
+    def coverage(self) -> list[tuple[str, list[Match]]]:
+        """For each need, the shown partners that cover it, best first (who covers which part)."""
+        out = []
+        for i, need in enumerate(self.ask.needs):
+            covering = sorted((m for m in self.matches if i in m.covers), key=lambda m: -m.need_scores[i])
+            out.append((need.text, covering))
+        return out
+
+
+class AnalysisCache:
+    """Profile analyses of recent candidates (analysing all 100k up front would cost memory)."""
+
+    def __init__(self, size: int = 4096) -> None:
+        self.size = size
+        self._items: OrderedDict[tuple, ProfileAnalysis] = OrderedDict()
+
+    def get(self, index: DirectoryIndex, slot: int) -> ProfileAnalysis:
+        rec = index.records[slot]
+        key = (rec.company_id, rec.updated_at, hash(rec))
+        hit = self._items.get(key)
+        if hit is not None:
+            self._items.move_to_end(key)
+            return hit
+        analysis = analyze_profile(rec, index.vocab, index.gaz)
+        self._items[key] = analysis
+        if len(self._items) > self.size:
+            self._items.popitem(last=False)
+        return analysis
+
+
+def _term_hits(index: DirectoryIndex, a: ProfileAnalysis, terms: list[Term]) -> list[TermHit]:
+    hits = []
+    for t in terms:
+        weights = FIELD_WEIGHTS[term_kind(t.key, index.vocab)]
+        best = TermHit(t, 0.0)
+        for fname, phrase, pt, factor in a.where.get(t.key, ()):
+            if weights[fname] * factor > best.weight:
+                best = TermHit(t, weights[fname] * factor, fname, phrase, pt)
+        if best.weight == 0 and t.key.startswith("w:") and len(t.key) >= 7 and a.words:
+            # A second chance for a misspelling the directory-wide correction did not fix.
+            found = process.extractOne(t.key[2:], a.words, scorer=fuzz.ratio, score_cutoff=85)
+            if found:
+                for fname, phrase, pt, factor in a.where.get(f"w:{found[0]}", ()):
+                    if 0.8 * factor * weights[fname] > best.weight:
+                        best = TermHit(t, 0.8 * factor * weights[fname], fname, phrase, pt, fuzzy_word=found[0])
+        hits.append(best)
+    return hits
+
+
+def _relevance(index: DirectoryIndex, a: ProfileAnalysis, need: Need, context: list[Term]) -> tuple[float, list[TermHit]]:
+    terms = need.terms + [c for c in context if c.key not in {t.key for t in need.terms}]
+    mass = index.term_mass(terms)
+    if mass <= 0:
+        return 0.0, []
+    hits = _term_hits(index, a, terms)
+    got = sum(index.importance(h.term) * index.idf(h.term.key) * h.weight for h in hits)
+    coverage = got / mass
+    # More evidence (the same need met in several phrases) edges a partner ahead of a tie.
+    depth = sum(min(2, len({w[1] for w in a.where.get(h.term.key, ())}) - 1) for h in hits if h.weight > 0)
+    need_text = " ".join(tokens(need.norm))
+    best_phrase = max((fuzz.token_set_ratio(need_text, " ".join(tokens(p))) for p, _ in a.phrases.get("capabilities", ())),
+                      default=0.0)
+    # Convex: a need half covered is a weak match, not a middling one.
+    rel = (coverage * (1.0 - FUZZY_SHARE + FUZZY_SHARE * best_phrase / 100.0)) ** SHARPNESS
+    return min(1.0, rel * (1.0 + DEPTH_BONUS * min(depth, 3))), hits
+
+
+def geo_fit(a: ProfileAnalysis, places: list[Place]) -> tuple[float, str] | None:
+    """The best geography tier for the ask's places, and why, in plain words."""
+    places = [p for p in places if p.kind != "global"]
+    if not places:
+        return None
+    if not a.places:
+        return TIER_NO_REGIONS, "lists no places it serves"
+    best: tuple[float, str] = (0.0, "")
+    for place in places:
+        for _entry, pp in a.places:
+            tier, why = 0.0, ""
+            if pp.key in place.areas:
+                tier = area_tier(pp.key, place.key)
+                if pp.key == place.key:
+                    why = f"serves {pp.name}"
+                elif pp.kind == "global":
+                    why = "serves everywhere (global)"
+                else:
+                    why = f"serves {pp.name} — includes {place.short}"
+            elif place.key in pp.areas:
+                tier, why = TIER_INSIDE, f"serves {pp.name}, in {place.name}"
+            elif pp.kind == "city" and place.kind in ("city", "subdivision"):
+                km = distance_km(pp, place)
+                if km is not None and km <= NEARBY_KM:
+                    tier, why = nearby_tier(km), f"serves {pp.short}, {km:.0f} km from {place.short}"
+            if tier > best[0]:
+                best = (tier, why)
+    if best[0] == 0:
+        names = ", ".join(p.short for p in places)
+        return 0.0, f"does not list {names} among the places it serves"
+    return best
+
+
+def as_typed(text: str, surface: str) -> str:
+    """The words of `surface` as the asker typed them ("UC", not "uc"), when found."""
+    words = surface.split()
+    if not words:
+        return surface
+    m = re.search(r"(?<![^\W_])" + r"[\W_]+".join(re.escape(w) for w in words) + r"(?![^\W_])", text, re.I)
+    return m.group(0) if m else surface
+
+
+def _synonym_note(h: TermHit, text: str) -> str | None:
+    """ "unified communications ≈ 'UC'" when the partner wrote it another way (or the ask misspelt it)."""
+    pt = h.partner_term
+    if pt is None:
+        return None
+    if h.term.typo:
+        return f"{pt.surface} ≈ '{as_typed(text, h.term.typo)}'"
+    ask_stems = {stem(w) for w in h.term.surface.split()}
+    if h.fuzzy_word or (h.term.key.startswith("c:") and not ask_stems & {stem(w) for w in pt.surface.split()}):
+        return f"{pt.surface} ≈ '{as_typed(text, h.term.surface)}'"
+    return None
+
+
+def _reasons(index: DirectoryIndex, ask: ParsedAsk, m_need_hits: dict[int, list[TermHit]],
+             covers: list[int], geo: tuple[float, str] | None, capacity: str) -> list[str]:
+    reasons: list[str] = []
+    multi = len(ask.needs) > 1
+    for i in covers[:3]:
+        hits = [h for h in m_need_hits[i] if h.weight > 0]
+        caps = [h for h in hits if h.field == "capabilities"]
+        if caps:
+            phrase = max({h.phrase for h in caps}, key=lambda p: sum(1 for h in caps if h.phrase == p))
+            prefix = f"for “{ask.needs[i].text}”: " if multi else ""
+            reasons.append(f"{prefix}{phrase}")
+        for h in hits:
+            note = _synonym_note(h, ask.text)
+            if h.field == "capabilities":
+                if note:
+                    reasons.append(note)
+            elif h.field == "industries":
+                reasons.append(f"industry: {h.phrase}" + (f" ({note})" if note else ""))
+            elif h.field == "certifications":
+                reasons.append(h.phrase or "")
+            elif h.field == "partner_type":
+                reasons.append(f"partner type: {h.phrase}")
+            elif h.field == "description" and not caps:
+                shown = h.partner_term.surface if h.partner_term else h.term.surface
+                reasons.append(f"description mentions “{shown}”" + (f" ({note})" if note else ""))
+    if geo is not None and geo[1]:
+        reasons.append(geo[1])
+    if capacity == "limited":
+        reasons.append("limited capacity right now")
+    unique: list[str] = []
+    for r in reasons:
+        if r and r not in unique:
+            unique.append(r)
+    return unique[:MAX_REASONS]
+
+
+def rank(index: DirectoryIndex, ask: ParsedAsk, *, today: date, exclude_company_id: int | None = None,
+         open_counts: dict[int, int] | None = None, max_open: int | None = None, top: int = 5,
+         cache: AnalysisCache | None = None, min_score: float = MIN_SCORE) -> Ranking:
+    """The best partners for `ask`, at most `top`, best first; nobody below `min_score`."""
+    ranking = Ranking(ask=ask)
+    if not ask.needs or not index.live or top <= 0:
+        return ranking
+    open_counts = open_counts or {}
+    cache = cache or AnalysisCache()
+    blocked = [cid for cid, n in open_counts.items() if max_open is not None and n >= max_open]
+    ok = index.proposable(today=today, exclude_company_id=exclude_company_id, blocked_company_ids=blocked)
+    tiers = index.geo_tiers(ask.places)
+    factor = index.capacity_factor[: len(ok)] * ok
+    if tiers is not None:
+        factor = factor * (0.4 + 0.6 * tiers)
+    k = max(CANDIDATES_PER_NEED, 8 * top)
+    candidates: list[int] = []
+    for need in ask.needs:
+        est = index.estimate(need.terms + ask.context_terms) * factor
+        candidates.extend(s for s in index.top_slots(est, k) if s not in candidates)
+
+    scored: list[tuple[int, list[float], dict[int, list[TermHit]], tuple[float, str] | None]] = []
+    for slot in candidates:
+        rec = index.records[slot]
+        a = cache.get(index, slot)
+        geo = geo_fit(a, ask.places)
+        g = geo_factor(geo[0]) if geo is not None else 1.0
+        c = LIMITED_FACTOR if rec.capacity == "limited" else 1.0
+        need_scores, need_hits = [], {}
+        for i, need in enumerate(ask.needs):
+            rel, hits = _relevance(index, a, need, ask.context_terms)
+            need_scores.append(100.0 * rel * g * c)
+            need_hits[i] = hits
+        scored.append((slot, need_scores, need_hits, geo))
+
+    def overall(scores: list[float]) -> float:
+        best = max(scores)
+        extra = sum(s for s in scores if s >= min_score) - (best if best >= min_score else 0)
+        return min(100.0, best + 0.15 * extra)
+
+    def order(slot: int, value: float) -> tuple:
+        cid = index.records[slot].company_id
+        return (-round(value, 1), open_counts.get(cid, 0), ask.tiebreak(cid))
+
+    by_slot = {s: (ns, nh, geo) for s, ns, nh, geo in scored}
+    eligible = [s for s, ns, _, _ in scored if overall(ns) >= min_score]
+    picks: list[int] = []
+    if len(ask.needs) > 1:
+        for i in range(len(ask.needs)):
+            best_for_need = sorted((s for s in eligible if by_slot[s][0][i] >= min_score),
+                                   key=lambda s: order(s, by_slot[s][0][i]))
+            for s in best_for_need:
+                if s not in picks:
+                    picks.append(s)
+                    break
+        picks.sort(key=lambda s: order(s, overall(by_slot[s][0])))
+    rest = sorted((s for s in eligible if s not in picks), key=lambda s: order(s, overall(by_slot[s][0])))
+    for slot in (picks + rest)[:top]:
+        rec = index.records[slot]
+        need_scores, need_hits, geo = by_slot[slot]
+        covers = [i for i, v in enumerate(need_scores) if v >= min_score]
+        ranking.matches.append(Match(
+            company_id=rec.company_id, company=rec.name, partner_type=rec.partner_type,
+            score=round(overall(need_scores), 1),
+            reasons=_reasons(index, ask, need_hits, covers, geo, rec.capacity),
+            covers=covers, need_scores=[round(v, 1) for v in need_scores], capacity=rec.capacity,
+            open_intros=open_counts.get(rec.company_id, 0),
+        ))
+    return ranking

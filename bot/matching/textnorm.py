@@ -1,0 +1,93 @@
+"""Text into terms: normalised tokens, vocabulary concepts, light stemming, typo correction.
+
+A term is a string key: `c:<concept id>` for a vocabulary concept, `w:<stem>` for any other
+word. Asks and profiles go through the same analysis, so they meet on the same keys.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from bot.matching.vocabulary import Vocabulary
+
+_TOKEN = re.compile(r"[a-z0-9]+")
+
+
+def fold(text: str) -> str:
+    """Lowercase, accents removed ("Zürich" -> "zurich")."""
+    decomposed = unicodedata.normalize("NFKD", text)
+    return "".join(ch for ch in decomposed if not unicodedata.combining(ch)).casefold()
+
+
+def tokens(text: str) -> list[str]:
+    return _TOKEN.findall(fold(text))
+
+
+def stem(word: str) -> str:
+    """A deliberately light English stemmer: installer/installation/installs -> install."""
+    if len(word) <= 3 or not word.isalpha():
+        return word
+    if word.endswith("ies") and len(word) > 4:
+        word = word[:-3] + "y"
+    elif word.endswith("s") and not word.endswith(("ss", "us", "is")):
+        word = word[:-1]
+    for suffix in ("ations", "ation", "ments", "ment", "ings", "ing", "ers", "er", "ed"):
+        if word.endswith(suffix) and len(word) - len(suffix) >= 3:
+            word = word[: -len(suffix)]
+            break
+    if word.endswith("e") and len(word) >= 5:
+        word = word[:-1]
+    return word
+
+
+@dataclass(frozen=True)
+class Term:
+    key: str  # "c:unified_communications" | "w:timecard"
+    surface: str  # the words as written (after typo correction), e.g. "uc"
+    kind: str  # capability | industry | vendor | certification | partner_type
+    typo: str | None = None  # the original spelling when corrected
+
+
+Corrector = Callable[[str], str | None]
+
+
+def analyze(words: Iterable[str], vocab: Vocabulary, *, correct: Corrector | None = None) -> list[Term]:
+    """Terms of a token sequence: longest vocabulary phrase first, then stemmed words."""
+    toks = list(words)
+    fixed: dict[int, str] = {}
+    if correct is not None:
+        for i, tok in enumerate(toks):
+            if tok in vocab.stopwords:
+                continue
+            better = correct(tok)
+            if better and better != tok:
+                fixed[i] = tok
+                toks[i] = better
+    out: list[Term] = []
+    i = 0
+    n = len(toks)
+    while i < n:
+        for size in range(min(vocab.max_phrase_len, n - i), 0, -1):
+            cid = vocab.phrases.get(tuple(toks[i : i + size]))
+            if cid is not None:
+                typo = " ".join(fixed.get(j, toks[j]) for j in range(i, i + size)) if any(
+                    j in fixed for j in range(i, i + size)) else None
+                out.append(Term(key=f"c:{cid}", surface=" ".join(toks[i : i + size]),
+                                kind=vocab.concepts[cid].kind, typo=typo))
+                i += size
+                break
+        else:
+            tok = toks[i]
+            if tok not in vocab.stopwords and not tok.isdigit():
+                out.append(Term(key=f"w:{stem(tok)}", surface=tok, kind="capability", typo=fixed.get(i)))
+            i += 1
+    return out
+
+
+def analyze_text(text: str, vocab: Vocabulary, *, correct: Corrector | None = None) -> list[Term]:
+    return analyze(tokens(text), vocab, correct=correct)

@@ -1,0 +1,80 @@
+"""The vocabulary of the field (abbreviations, synonyms), loaded from bundled YAML data."""
+
+from __future__ import annotations
+
+import functools
+from dataclasses import dataclass
+from pathlib import Path
+
+import yaml
+
+from bot.matching.textnorm import tokens
+
+DATA_DIR = Path(__file__).resolve().parent.parent / "data"
+VOCABULARY_FILE = DATA_DIR / "vocabulary.yaml"
+
+KINDS = ("capability", "industry", "vendor", "certification", "partner_type")
+
+
+@dataclass(frozen=True)
+class Concept:
+    id: str
+    label: str
+    kind: str
+    broader: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class Vocabulary:
+    concepts: dict[str, Concept]
+    # normalised term (tuple of tokens) -> concept id
+    phrases: dict[tuple[str, ...], str]
+    stopwords: frozenset[str]
+    max_phrase_len: int
+
+    @property
+    def known_tokens(self) -> frozenset[str]:
+        return frozenset(t for phrase in self.phrases for t in phrase)
+
+
+class VocabularyError(ValueError):
+    pass
+
+
+def parse_vocabulary(data: dict) -> Vocabulary:
+    concepts: dict[str, Concept] = {}
+    phrases: dict[tuple[str, ...], str] = {}
+    for cid, spec in (data.get("concepts") or {}).items():
+        kind = spec.get("kind", "capability")
+        if kind not in KINDS:
+            raise VocabularyError(f"concept {cid!r}: unknown kind {kind!r}")
+        concepts[cid] = Concept(id=cid, label=str(spec.get("label") or cid), kind=kind,
+                                broader=tuple(spec.get("broader") or ()))
+        for term in spec.get("terms") or []:
+            if not isinstance(term, str):  # YAML reads bare on/off/yes/no as booleans
+                raise VocabularyError(f"concept {cid!r}: term {term!r} must be quoted text")
+            key = tuple(tokens(term))
+            if not key:
+                continue
+            if key in phrases and phrases[key] != cid:
+                raise VocabularyError(f"term {term!r} belongs to both {phrases[key]!r} and {cid!r}")
+            phrases[key] = cid
+        # The label itself is a term too ("unified communications").
+        phrases.setdefault(tuple(tokens(concepts[cid].label)), cid)
+    for c in concepts.values():
+        for b in c.broader:
+            if b not in concepts:
+                raise VocabularyError(f"concept {c.id!r}: broader concept {b!r} is not defined")
+    bad = [w for w in data.get("stopwords") or [] if not isinstance(w, str)]
+    if bad:
+        raise VocabularyError(f"stopword {bad[0]!r} must be quoted text")
+    stop = frozenset(t for w in data.get("stopwords") or [] for t in tokens(w))
+    return Vocabulary(concepts=concepts, phrases=phrases, stopwords=stop,
+                      max_phrase_len=max((len(p) for p in phrases), default=1))
+
+
+@functools.cache
+def load_vocabulary(path: str | None = None) -> Vocabulary:
+    """The bundled vocabulary (read once per process)."""
+    with open(path or VOCABULARY_FILE, encoding="utf-8") as fh:
+        return parse_vocabulary(yaml.safe_load(fh) or {})

@@ -1,0 +1,153 @@
+"""The labelled development set, and MRR@5 / P@1 / nDCG@5 per kind for the matcher and two
+baselines (BM25 keyword search; rapidfuzz WRatio over each profile's concatenated text).
+
+Used by `tests/test_matching_quality.py` (floors) and `benchmarks/matching_quality.py` (table).
+"""
+
+from __future__ import annotations
+
+import csv
+import math
+from collections import defaultdict
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import date
+from pathlib import Path
+
+import yaml
+
+from bot.matching.asks import parse_ask
+from bot.matching.index import DirectoryIndex
+from bot.matching.profile import ProfileRecord
+from bot.matching.scorer import rank
+from bot.matching.textnorm import tokens
+
+DEVSET = Path(__file__).resolve().parent
+K = 5
+TODAY = date(2026, 11, 2)
+KINDS = ("plain", "typo", "abbreviation", "synonym", "geography", "multi-need", "no-match")
+
+
+@dataclass
+class Ask:
+    text: str
+    kind: str
+    relevant: dict[str, int]
+
+
+def split(value: str | None) -> tuple[str, ...]:
+    return tuple(p.strip() for p in (value or "").split(";") if p.strip())
+
+
+def load_profiles(path: Path = DEVSET / "profiles.csv") -> list[ProfileRecord]:
+    with path.open(encoding="utf-8") as fh:
+        return [
+            ProfileRecord(company_id=i, name=row["company"], partner_type=row["partner_type"],
+                          capabilities=split(row["capabilities"]), industries=split(row["industries"]),
+                          regions=split(row["regions"]), certifications=split(row["certifications"]),
+                          description=row["description"], capacity=row.get("capacity") or "open")
+            for i, row in enumerate(csv.DictReader(fh), start=1)
+        ]
+
+
+def load_asks(path: Path = DEVSET / "asks.yaml") -> list[Ask]:
+    with path.open(encoding="utf-8") as fh:
+        return [Ask(a["text"], a["kind"], dict(a.get("relevant") or {})) for a in yaml.safe_load(fh)]
+
+
+def profile_text(p: ProfileRecord) -> str:
+    return " ".join([p.name, p.partner_type, *p.capabilities, *p.industries, *p.regions, *p.certifications,
+                     p.description])
+
+
+# -- systems: each maps an ask's text to a ranked list of company names (at most K) ------------
+Ranker = Callable[[str], list[str]]
+
+
+def matcher(profiles: list[ProfileRecord]) -> Ranker:
+    index = DirectoryIndex()
+    index.bulk_load(profiles)
+
+    def run(text: str) -> list[str]:
+        return [m.company for m in rank(index, parse_ask(text, index), today=TODAY, top=K).matches]
+
+    return run
+
+
+def bm25(profiles: list[ProfileRecord]) -> Ranker:
+    from rank_bm25 import BM25Okapi
+
+    engine = BM25Okapi([tokens(profile_text(p)) for p in profiles])
+
+    def run(text: str) -> list[str]:
+        scores = engine.get_scores(tokens(text))
+        order = sorted(range(len(profiles)), key=lambda i: -scores[i])
+        return [profiles[i].name for i in order[:K] if scores[i] > 0]
+
+    return run
+
+
+def wratio(profiles: list[ProfileRecord]) -> Ranker:
+    from rapidfuzz import fuzz, process, utils
+
+    choices = [profile_text(p) for p in profiles]
+
+    def run(text: str) -> list[str]:
+        hits = process.extract(text, choices, scorer=fuzz.WRatio, processor=utils.default_process, limit=K)
+        return [profiles[i].name for _c, _s, i in hits]
+
+    return run
+
+
+SYSTEMS: dict[str, Callable[[list[ProfileRecord]], Ranker]] = {"matcher": matcher, "bm25": bm25, "wratio": wratio}
+
+
+# -- metrics ------------------------------------------------------------------------------------
+def metrics(ranked: list[str], relevant: dict[str, int]) -> dict[str, float]:
+    if not relevant:  # no-match: the right answer is an empty one
+        ok = 1.0 if not ranked else 0.0
+        return {"mrr": ok, "p1": ok, "ndcg": ok}
+    top = ranked[:K]
+    rr = next((1.0 / (i + 1) for i, name in enumerate(top) if relevant.get(name, 0) > 0), 0.0)
+    p1 = 1.0 if top and relevant.get(top[0], 0) > 0 else 0.0
+    dcg = sum((2 ** relevant.get(name, 0) - 1) / math.log2(i + 2) for i, name in enumerate(top))
+    ideal = sorted(relevant.values(), reverse=True)[:K]
+    idcg = sum((2 ** g - 1) / math.log2(i + 2) for i, g in enumerate(ideal))
+    return {"mrr": rr, "p1": p1, "ndcg": dcg / idcg if idcg else 0.0}
+
+
+def evaluate(systems: dict[str, Callable[[list[ProfileRecord]], Ranker]] | None = None,
+             ) -> dict[str, dict[str, dict[str, float]]]:
+    """{system: {kind | "all": {"mrr", "p1", "ndcg"}}} over the dev set."""
+    profiles = load_profiles()
+    asks = load_asks()
+    names = {p.name for p in profiles}
+    for a in asks:
+        unknown = set(a.relevant) - names
+        assert not unknown, f"{a.text!r} grades unknown partners {unknown}"
+    out: dict[str, dict[str, dict[str, float]]] = {}
+    for sys_name, make in (systems or SYSTEMS).items():
+        run = make(profiles)
+        sums: dict[str, dict[str, float]] = defaultdict(lambda: defaultdict(float))
+        counts: dict[str, int] = defaultdict(int)
+        for a in asks:
+            m = metrics(run(a.text), a.relevant)
+            for group in (a.kind, "all"):
+                counts[group] += 1
+                for key, value in m.items():
+                    sums[group][key] += value
+        out[sys_name] = {g: {k: v / counts[g] for k, v in sums[g].items()} for g in sums}
+    return out
+
+
+def failures(limit: int = 100) -> list[str]:
+    """The asks the matcher gets wrong (for tuning by hand)."""
+    profiles = load_profiles()
+    run = matcher(profiles)
+    lines = []
+    for a in load_asks():
+        got = run(a.text)
+        m = metrics(got, a.relevant)
+        if m["ndcg"] < 0.8 or m["p1"] < 1:
+            lines.append(f"[{a.kind}] {a.text!r}: got {got} want {a.relevant} -> {m}")
+    return lines[:limit]
