@@ -1,0 +1,127 @@
+"""Follow-up FOLLOWUP_DAYS after the introduction, one reminder, outcomes recorded."""
+
+from __future__ import annotations
+
+import json
+
+from bot.scheduling import run_due
+from models.introduction import IntroState
+from tests.conftest import MANAGER
+from tests.intro_setup import (REQUESTER_USER, TARGET_USER, approve, audit_actions, intro, outcomes,
+                               request_and_wait, seed, wait_until)
+from tests.slackrequests import text_value
+
+
+def _introduce(bot, s):
+    row = request_and_wait(bot, s)
+    approve(bot, row, user=MANAGER)
+    wait_until(lambda: intro(bot.engine, row.id).state == IntroState.INTRODUCED)
+    bot.fake.settle()
+    return intro(bot.engine, row.id)
+
+
+def _followups(bot):
+    return [c for c in bot.fake.calls_to("chat.postMessage")
+            if any(b.get("type") == "actions" and str(b.get("block_id", "")).startswith("followup_")
+                   for b in c.args.get("blocks") or [])]
+
+
+def _click(bot, call, outcome: str, user: str):
+    buttons = [e for b in call.args["blocks"] if b["type"] == "actions" for e in b["elements"]]
+    value = next(e["value"] for e in buttons if json.loads(e["value"])["outcome"] == outcome)
+    return bot.slack.block_action("followup_outcome", value, user_id=user, channel_id=call.args["channel"],
+                                  message={"ts": call.args["_answer"]["ts"], "text": "", "blocks": []})
+
+
+def test_followup_reminder_and_outcomes(bot_any_db):
+    bot = bot_any_db
+    s = seed(bot.engine)
+    row = _introduce(bot, s)
+
+    bot.clock.advance(days=13)
+    assert run_due(bot.ctx)["intro_followups"] == 0
+    bot.clock.advance(days=2)  # 15 days > FOLLOWUP_DAYS (14)
+    assert run_due(bot.ctx)["intro_followups"] == 2
+    asked = _followups(bot)
+    assert sorted(c.args["channel"] for c in asked) == sorted([REQUESTER_USER, TARGET_USER])
+    labels = [e["text"]["text"] for b in asked[0].args["blocks"] if b["type"] == "actions" for e in b["elements"]]
+    assert labels == ["Working together", "Deal won", "No fit"]
+    assert run_due(bot.ctx)["intro_followups"] == 0  # once
+
+    # The requester answers "Working together".
+    to_requester = next(c for c in asked if c.args["channel"] == REQUESTER_USER)
+    assert _click(bot, to_requester, "working_together", REQUESTER_USER).status == 200
+    update = bot.fake.wait_for("chat.update", where=lambda c: c.args["channel"] == REQUESTER_USER)[0]
+    assert "Working together" in str(update.args["blocks"]) and "followup_outcome" not in str(update.args["blocks"])
+    assert [(o.company_id, o.outcome) for o in outcomes(bot.engine)] == [(s.requester_id, "working_together")]
+    assert intro(bot.engine, row.id).state == IntroState.CLOSED  # no longer counts as open
+
+    # A week later only the partner who did not answer is reminded, once.
+    bot.clock.advance(days=6)
+    assert run_due(bot.ctx)["intro_reminders"] == 0
+    bot.clock.advance(days=1)
+    assert run_due(bot.ctx)["intro_reminders"] == 1
+    reminders = _followups(bot)[2:]
+    assert [c.args["channel"] for c in reminders] == [TARGET_USER]
+    assert "Reminder" in str(reminders[0].args["blocks"])
+    bot.clock.advance(days=30)
+    assert run_due(bot.ctx)["intro_reminders"] == 0
+
+    # The introduced partner won a deal: the modal asks for its value.
+    assert _click(bot, reminders[0], "deal_won", TARGET_USER).status == 200
+    view = bot.fake.wait_for("views.open")[0].args["view"]
+    assert view["callback_id"] == "intro_deal_value"
+    bad = bot.slack.view_submission("intro_deal_value", {"deal_value": {"deal_value": text_value("lots")}},
+                                    user_id=TARGET_USER, private_metadata=view["private_metadata"])
+    assert bad.json() == {"response_action": "errors",
+                          "errors": {"deal_value": "Please enter a number, e.g. 25000 — or leave it empty."}}
+    ok = bot.slack.view_submission("intro_deal_value", {"deal_value": {"deal_value": text_value("$25,000.50")}},
+                                   user_id=TARGET_USER, private_metadata=view["private_metadata"])
+    assert ok.status == 200 and not ok.body
+    bot.fake.wait_for("chat.update", where=lambda c: c.args["channel"] == TARGET_USER)
+    got = {o.company_id: (o.outcome, o.deal_value) for o in outcomes(bot.engine)}
+    assert got == {s.requester_id: ("working_together", None), s.target_id: ("deal_won", 25000.5)}
+    actions = audit_actions(bot.engine, row.id)
+    assert actions.count("intro_outcome") == 2 and actions.count("intro_followup") == 1
+    assert actions.count("intro_reminder") == 1
+
+
+def test_deal_value_is_optional_and_answers_can_change(bot):
+    s = seed(bot.engine)
+    row = _introduce(bot, s)
+    bot.clock.advance(days=15)
+    run_due(bot.ctx)
+    to_target = next(c for c in _followups(bot) if c.args["channel"] == TARGET_USER)
+    _click(bot, to_target, "no_fit", TARGET_USER)
+    wait_until(lambda: len(outcomes(bot.engine)) == 1)
+    assert outcomes(bot.engine)[0].outcome == "no_fit"
+    _click(bot, to_target, "deal_won", TARGET_USER)
+    view = bot.fake.wait_for("views.open")[0].args["view"]
+    bot.slack.view_submission("intro_deal_value", {"deal_value": {"deal_value": text_value("")}},
+                              user_id=TARGET_USER, private_metadata=view["private_metadata"])
+    wait_until(lambda: outcomes(bot.engine)[0].outcome == "deal_won")
+    assert [(o.outcome, o.deal_value) for o in outcomes(bot.engine)] == [("deal_won", None)]
+    assert intro(bot.engine, row.id).state == IntroState.CLOSED
+
+
+def test_an_outsider_cannot_answer(bot):
+    s = seed(bot.engine)
+    _introduce(bot, s)
+    bot.clock.advance(days=15)
+    run_due(bot.ctx)
+    to_target = next(c for c in _followups(bot) if c.args["channel"] == TARGET_USER)
+    _click(bot, to_target, "working_together", "U0STRANGER")
+    reply = bot.fake.wait_for_response(3)[-1]
+    assert "Only the two introduced partners" in reply["text"]
+    assert outcomes(bot.engine) == []
+
+
+def test_no_followup_for_a_not_a_fit_introduction(bot):
+    s = seed(bot.engine)
+    row = _introduce(bot, s)
+    bot.slack.block_action("intro_not_a_fit", str(row.id), user_id=TARGET_USER, channel_id=row.channel_id,
+                           message={"ts": row.intro_message_ts})
+    wait_until(lambda: intro(bot.engine, row.id).state == IntroState.NOT_A_FIT)
+    bot.clock.advance(days=30)
+    assert run_due(bot.ctx)["intro_followups"] == 0
+    assert run_due(bot.ctx)["intro_reminders"] == 0
