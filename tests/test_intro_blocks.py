@@ -1,0 +1,125 @@
+"""Block Kit builders and channel names for introductions: pure functions within Slack's limits."""
+
+from __future__ import annotations
+
+import json
+from datetime import UTC, datetime
+from types import SimpleNamespace
+
+import pytest
+
+from bot.blocks import intro as b
+from bot.blocks.limits import check_blocks, check_modal
+from bot.introductions import naming
+from bot.introductions.service import parse_deal_value
+
+LONG = "x" * 5000
+AT = datetime(2026, 11, 2, 9, 0, tzinfo=UTC)
+
+
+def company(name="Acme", **kw):
+    base = dict(name=name, partner_type="ISV", capabilities=["a", "b"], industries=["retail"], regions=["Texas"],
+                certifications=["Gold"], description="desc")
+    base.update(kw)
+    return SimpleNamespace(**base)
+
+
+def ask(text="need phones", **kw):
+    base = dict(text=text, industry="restaurants", region="Arizona", timing="Q1", context="26 sites")
+    base.update(kw)
+    return SimpleNamespace(**base)
+
+
+def huge_company():
+    return company(name=LONG[:120], partner_type=LONG[:60], capabilities=[LONG] * 50, industries=[LONG] * 20,
+                   regions=[LONG] * 20, certifications=[LONG] * 20, description=LONG)
+
+
+def test_approval_buttons_contract():
+    block = b.approval_buttons(42)
+    assert [(e["action_id"], e["value"]) for e in block["elements"]] == [("intro_approve", "42"), ("intro_decline", "42")]
+    check_blocks([block])
+
+
+@pytest.mark.parametrize("make", [company, huge_company])
+def test_approval_request_and_decided_fit_limits(make):
+    kwargs = dict(intro_id=7, ask=ask(LONG), requester=make(), target=make(), requester_user_id="U1", score=88.0,
+                  reasons=[LONG] * 20)
+    check_blocks(b.approval_request(**kwargs))
+    decided = b.approval_decided(**kwargs, approved=False, manager_id="U0M", at=AT, reason=LONG)
+    check_blocks(decided)
+    assert "Declined" in str(decided) and "intro_approve" not in str(decided)
+    approved = b.approval_decided(**kwargs, approved=True, manager_id="U0M", at=AT)
+    assert "<@U0M>" in str(approved) and "<!date^1793610000^" in str(approved)
+
+
+@pytest.mark.parametrize("make", [company, huge_company])
+def test_intro_message_fits_and_has_not_a_fit(make):
+    blocks = b.intro_message(intro_id=3, ask=ask(LONG), requester=make(), target=make(), requester_user_ids=["U1"],
+                             target_user_ids=["U2", "U3"], manager_id="U0M", score=50, reasons=[LONG] * 9, rules=LONG)
+    check_blocks(blocks)
+    buttons = [e for blk in blocks if blk["type"] == "actions" for e in blk["elements"]]
+    assert [(e["action_id"], e["value"]) for e in buttons] == [("intro_not_a_fit", "3")]
+    closed = b.intro_message_closed(blocks, company_name="Acme", user_id="U2", at=AT)
+    check_blocks(closed)
+    assert not [blk for blk in closed if blk["type"] == "actions"] and "not a fit" in str(closed)
+
+
+def test_no_rules_section_without_rules():
+    blocks = b.intro_message(intro_id=3, ask=ask(), requester=company(), target=company("B"), requester_user_ids=["U1"],
+                             target_user_ids=["U2"], manager_id="U0M", score=0, reasons=[], rules=None)
+    assert "Rules of engagement" not in str(blocks)
+
+
+def test_followup_message_buttons_and_answer():
+    blocks = b.followup_message(intro_id=9, other_name=LONG, days=14, reminder=True)
+    check_blocks(blocks)
+    values = [json.loads(e["value"]) for blk in blocks if blk["type"] == "actions" for e in blk["elements"]]
+    assert values == [{"intro_id": 9, "outcome": o} for o in ("working_together", "deal_won", "no_fit")]
+    assert all(e["action_id"] == "followup_outcome" for blk in blocks if blk["type"] == "actions" for e in blk["elements"])
+    check_blocks(b.followup_answered(other_name=LONG, outcome="deal_won", deal_value=1234.5))
+    assert "1,234.50" in str(b.followup_answered(other_name="A", outcome="deal_won", deal_value=1234.5))
+
+
+def test_modals_fit_limits():
+    check_modal(b.decline_reason_modal(intro_id=1, target_name=LONG))
+    check_modal(b.deal_value_modal(private_metadata='{"intro_id":1}', other_name=LONG))
+
+
+def test_user_text_is_escaped_in_mrkdwn():
+    evil = "<!channel> <@U123> <https://x|y> & co"
+    text = b.company_summary(company(name=evil, description=evil, capabilities=[evil]))
+    assert "<!channel>" not in text and "&lt;!channel&gt;" in text and "&amp; co" in text
+    assert "<@U123>" not in b.ask_summary(ask(evil, context=evil)) and "<https" not in b.reasons_text([evil])
+    assert "<!channel>" not in b.intro_topic(evil, evil)
+
+
+@pytest.mark.parametrize(("a", "t", "expected"), [
+    ("Cactus Comms, Inc.", "Desert Phone Apps LLC", "p2p-cactus-comms-desert-phone-apps"),
+    ("Café Zürich GmbH", "Ñandú Systems", "p2p-cafe-zurich-nandu-systems"),
+    ("日本電気", "The Company", "p2p-partner1-the-company"),
+    ("A" * 200, "B" * 200, "p2p-" + "a" * 20 + "-" + "b" * 20),
+])
+def test_channel_names(a, t, expected):
+    name = naming.base_name(a, t, requester_id=1, target_id=2)
+    assert name == expected and naming.is_valid(name)
+
+
+def test_candidates_are_valid_unique_and_short():
+    base = naming.base_name("x" * 80, "y" * 80, requester_id=1, target_id=2)
+    names = list(naming.candidates("p2p-" + "z" * 90, intro_id=123456))
+    assert len(set(names)) == len(names) and all(naming.is_valid(n) and len(n) <= 80 for n in names)
+    assert names[1].endswith("-123456") and names[2].endswith("-123456-2")
+    assert naming.is_valid(base)
+
+
+@pytest.mark.parametrize(("raw", "value"), [("25000", 25000.0), ("$25,000.50", 25000.5), (" 1 000 ", 1000.0),
+                                            ("", None), (None, None), ("€12", 12.0)])
+def test_parse_deal_value(raw, value):
+    assert parse_deal_value(raw) == value
+
+
+@pytest.mark.parametrize("raw", ["lots", "-5", "nan", "inf", "12abc"])
+def test_parse_deal_value_rejects(raw):
+    with pytest.raises(ValueError):
+        parse_deal_value(raw)
