@@ -197,7 +197,7 @@ def _synonym_note(h: TermHit, text: str) -> str | None:
 
 
 def _reasons(index: DirectoryIndex, ask: ParsedAsk, m_need_hits: dict[int, list[TermHit]],
-             covers: list[int], geo: tuple[float, str] | None, capacity: str) -> list[str]:
+             covers: list[int], geo: tuple[float, str] | None, capacity: str, a: ProfileAnalysis) -> list[str]:
     reasons: list[str] = []
     multi = len(ask.needs) > 1
     for i in covers[:3]:
@@ -216,6 +216,8 @@ def _reasons(index: DirectoryIndex, ask: ParsedAsk, m_need_hits: dict[int, list[
                 reasons.append(f"industry: {h.phrase}" + (f" ({note})" if note else ""))
             elif h.field == "certifications":
                 reasons.append(h.phrase or "")
+            if h.field != "certifications":  # a certification naming what was asked ("Cisco Gold Certified")
+                reasons += [w[1] for w in a.where.get(h.term.key, ()) if w[0] == "certifications"][:1]
             elif h.field == "partner_type":
                 reasons.append(f"partner type: {h.phrase}")
             elif h.field == "description" and not caps:
@@ -296,7 +298,7 @@ def rank(index: DirectoryIndex, ask: ParsedAsk, *, today: date, exclude_company_
         ranking.matches.append(Match(
             company_id=rec.company_id, company=rec.name, partner_type=rec.partner_type,
             score=round(overall(need_scores), 1),
-            reasons=_reasons(index, ask, need_hits, covers, geo, rec.capacity),
+            reasons=_reasons(index, ask, need_hits, covers, geo, rec.capacity, cache.get(index, slot)),
             covers=covers, need_scores=[round(v, 1) for v in need_scores], capacity=rec.capacity,
             open_intros=open_counts.get(rec.company_id, 0),
         ))

@@ -1,0 +1,50 @@
+"""What the Slack handlers call: rank an ask for a user and record it (the Ask row)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from bot.context import BotContext
+from bot.matching.directory import get_directory
+from bot.matching.scorer import Ranking
+from models.asks import record_ask
+from models.company import get_company_for_user, member_user_ids
+from models.db import session_scope
+
+DEFAULT_TOP = 5
+
+
+@dataclass
+class AskAnswer:
+    ask_id: int
+    ranking: Ranking
+    # Shown partners with a Slack user (the others cannot be requested yet).
+    linked: set[int] = field(default_factory=set)
+    asker_has_profile: bool = False
+
+
+def warm_up(ctx: BotContext) -> None:
+    """Build the index in the background at start, so the first ask is fast on a big directory."""
+    get_directory(ctx.services, ctx.engine).sync()
+
+
+def answer_ask(ctx: BotContext, *, user_id: str, text: str, industry: str | None = None, region: str | None = None,
+               context: str | None = None, timing: str | None = None, top: int = DEFAULT_TOP) -> AskAnswer:
+    with session_scope(ctx.engine) as session:
+        own = get_company_for_user(session, slack_user_id=user_id)
+        own_id = own.id if own is not None else None
+    now = ctx.clock.now()
+    ranking = get_directory(ctx.services, ctx.engine).rank(
+        text, today=now.date(), exclude_company_id=own_id, max_open=ctx.settings.max_open_intros, top=top,
+        industry=industry, region=region)
+    results = [
+        {"company_id": m.company_id, "company": m.company, "score": m.score, "partner_type": m.partner_type,
+         "reasons": m.reasons, "covers": [ranking.ask.needs[i].text for i in m.covers]}
+        for m in ranking.matches
+    ]
+    with session_scope(ctx.engine) as session:
+        ask = record_ask(session, asker_user_id=user_id, company_id=own_id, text=text, needs=ranking.needs,
+                         results=results, unmet=ranking.unmet, created_at=now, industry=industry,
+                         region=region, context=context, timing=timing)
+        linked = {m.company_id for m in ranking.matches if member_user_ids(session, company_id=m.company_id)}
+        return AskAnswer(ask_id=ask.id, ranking=ranking, linked=linked, asker_has_profile=own_id is not None)

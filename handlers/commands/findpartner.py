@@ -1,0 +1,45 @@
+"""/findpartner <need> — acknowledged at once; the ranked partners follow ephemerally via
+response_url. With no text it opens the structured-ask modal (views.open right after ack:
+the trigger_id expires in 3 seconds)."""
+
+from __future__ import annotations
+
+import logging
+
+from slack_bolt import App
+
+from bot.blocks.matches import ask_modal, results_message, searching_text
+from bot.context import BotContext
+from bot.matching.service import answer_ask, warm_up
+
+log = logging.getLogger(__name__)
+
+
+def register(app: App, ctx: BotContext) -> None:
+    ctx.executor.submit(_warm_up, ctx)
+
+    def ack_findpartner(ack, body, client):
+        text = (body.get("text") or "").strip()
+        if text:
+            ack(response_type="ephemeral", text=searching_text(text))
+            return
+        ack()
+        client.views_open(trigger_id=body["trigger_id"], view=ask_modal(private_metadata=body.get("channel_id", "")))
+
+    def answer(body, respond):
+        text = (body.get("text") or "").strip()
+        if not text:
+            return
+        result = answer_ask(ctx, user_id=body["user_id"], text=text)
+        fallback, blocks = results_message(ask_id=result.ask_id, ranking=result.ranking, linked=result.linked,
+                                           asker_has_profile=result.asker_has_profile)
+        respond(response_type="ephemeral", replace_original=True, text=fallback, blocks=blocks)
+
+    app.command("/findpartner")(ack=ack_findpartner, lazy=[answer])
+
+
+def _warm_up(ctx: BotContext) -> None:
+    try:
+        warm_up(ctx)
+    except Exception:  # the first ask builds it instead
+        log.warning("matching index warm-up failed", exc_info=True)
