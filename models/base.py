@@ -38,7 +38,8 @@ def json_list_column() -> Column:
 
 
 def json_column() -> Column:
-    return Column(JSON, nullable=True)
+    # none_as_null: a Python None is SQL NULL (not JSON "null"), so `IS NULL` queries find it.
+    return Column(JSON(none_as_null=True), nullable=True)
 
 
 def ts_column(*, nullable: bool = True, index: bool = False) -> Column:

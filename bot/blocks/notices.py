@@ -2,10 +2,7 @@
 
 from __future__ import annotations
 
-DB_UNAVAILABLE = (
-    ":warning: partnerbot could not reach its database — please try again in a minute. "
-    "Nothing was changed."
-)
+DB_UNAVAILABLE = ":warning: partnerbot could not reach its database — please try again in a minute."
 
 
 def db_unavailable_message() -> dict:

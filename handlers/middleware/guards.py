@@ -86,11 +86,10 @@ def tell_database_unavailable(ctx: BotContext, body, request: BoltRequest, *, ac
     if kind == "view_submission" and not acknowledged:
         return BoltResponse(status=200, body=json.dumps({"response_action": "push", "view": db_unavailable_modal()}),
                             headers={"content-type": "application/json;charset=utf-8"})
-    respond = request.context.respond
     try:
-        if respond is not None:
-            respond(**db_unavailable_message())
-        elif body.get("trigger_id") and kind != "view_submission":
+        if request.context.response_url:
+            request.context.respond(**db_unavailable_message())
+        elif body.get("trigger_id"):
             ctx.client.views_open(trigger_id=body["trigger_id"], view=db_unavailable_modal())
         elif kind == "event_callback" and not acknowledged:
             return None  # 500: Slack retries the event later, when the database is back
