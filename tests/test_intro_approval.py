@@ -91,6 +91,9 @@ def test_approve_from_app_home(bot):
     assert len(bot.fake.calls_to("conversations.create")) == 1
     told = [p for p in bot.fake.calls_to("chat.postMessage") if p.args["channel"] == MANAGER2]
     assert any("Approved" in p.args["text"] for p in told)
+    home = bot.fake.calls_to("views.publish")
+    assert [c.args["user_id"] for c in home] == [MANAGER2]
+    assert "intro_approve" not in str(home[0].args["view"])  # nothing left to decide
 
 
 def test_non_manager_cannot_decide(bot):
@@ -124,7 +127,8 @@ def test_second_approval_is_told_who_decided(bot):
     assert len(bot.fake.calls_to("conversations.create")) == 1
 
 
-def test_concurrent_approvals_make_one_channel(bot):
+def test_concurrent_approvals_make_one_channel(bot_any_db):
+    bot = bot_any_db
     s = seed(bot.engine)
     row = request_and_wait(bot, s)
     barrier = threading.Barrier(8)

@@ -113,3 +113,16 @@ def test_not_a_fit_closes_and_tells_the_requester(bot):
     assert "not a fit" in again["text"]
     bot.fake.settle()
     assert len([c for c in bot.fake.calls_to("chat.postMessage") if c.args["channel"] == REQUESTER_USER]) == 2
+
+
+def test_decline_from_app_home_refreshes_it(bot):
+    s = seed(bot.engine)
+    row = request_and_wait(bot, s)
+    bot.slack.block_action("intro_decline", str(row.id), user_id=MANAGER2, view={"id": "VH", "type": "home"})
+    view = bot.fake.wait_for("views.open")[0].args["view"]
+    assert view["private_metadata"] == f"{row.id}:home"
+    bot.slack.view_submission("intro_decline_reason", {"reason": {"reason": text_value("Not now")}},
+                              user_id=MANAGER2, private_metadata=view["private_metadata"])
+    home = bot.fake.wait_for("views.publish")
+    assert home[0].args["user_id"] == MANAGER2
+    assert intro(bot.engine, row.id).state == IntroState.DECLINED

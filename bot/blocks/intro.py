@@ -132,11 +132,12 @@ def approval_text(requester_name: str, target_name: str) -> str:
     return f"Introduction request: {safe(requester_name, 120)} → {safe(target_name, 120)}"
 
 
-def decline_reason_modal(*, intro_id: int, target_name: str) -> dict:
+def decline_reason_modal(*, intro_id: int, target_name: str, from_home: bool = False) -> dict:
+    """`private_metadata` is the introduction id, plus `:home` when opened from the App Home."""
     return {
         "type": "modal",
         "callback_id": DECLINE_CALLBACK,
-        "private_metadata": str(intro_id),
+        "private_metadata": f"{intro_id}:home" if from_home else str(intro_id),
         "title": {"type": "plain_text", "text": "Decline introduction"},
         "submit": {"type": "plain_text", "text": "Decline"},
         "close": {"type": "plain_text", "text": "Cancel"},

@@ -31,3 +31,13 @@ def dm(ctx: BotContext, user: str, text: str) -> None:
         ctx.client.chat_postMessage(channel=user, text=text)
     except SlackApiError as exc:
         log.warning("could not DM %s: %s", user, exc)
+
+
+def refresh_home(ctx: BotContext, user: str) -> None:
+    """After a decision taken on the App Home: publish it again without that request's buttons."""
+    from bot.metrics.home import build_home
+
+    try:
+        ctx.client.views_publish(user_id=user, view=build_home(ctx, user_id=user))
+    except Exception:  # the decision stands; a stale home is fixed on its next open
+        log.exception("could not refresh the App Home of %s", user)

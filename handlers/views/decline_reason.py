@@ -7,7 +7,7 @@ from slack_bolt import App
 from bot.blocks import intro as blocks
 from bot.context import BotContext
 from bot.introductions import effects, service
-from bot.introductions.notify import dm
+from bot.introductions.notify import dm, refresh_home
 
 
 def register(app: App, ctx: BotContext) -> None:
@@ -19,8 +19,9 @@ def register(app: App, ctx: BotContext) -> None:
         if not reason.strip():
             ack(response_action="errors", errors={blocks.REASON_BLOCK: "Please give the requester a reason."})
             return
+        intro_ref, _, origin = (view.get("private_metadata") or "").partition(":")
         try:
-            intro_id = int(view.get("private_metadata") or "")
+            intro_id = int(intro_ref)
         except ValueError:
             ack()
             return
@@ -33,3 +34,5 @@ def register(app: App, ctx: BotContext) -> None:
             dm(ctx, user, result.message)
             return
         effects.after_decline(ctx, intro_id)
+        if origin == "home":
+            refresh_home(ctx, user)
