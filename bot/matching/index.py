@@ -40,7 +40,8 @@ def area_tier(key: str, place_key: str) -> float:
 
 
 def nearby_tier(km: float) -> float:
-    return 0.92 - 0.12 * (km / NEARBY_KM)
+    """Within NEARBY_KM: above a country-wide partner, below one serving the very state."""
+    return 0.93 - 0.05 * (km / NEARBY_KM)
 
 
 def geo_factor(tier: float) -> float:

@@ -133,6 +133,19 @@ class Gazetteer:
             ids.append(gid)
             lats.append(c["latitude"])
             lons.append(c["longitude"])
+        # "Frankfurt" for Frankfurt am Main, "New York" for New York City: the leading words of a
+        # large city's name, unless a city of its own bears them.
+        aliases: dict[str, list[str]] = {}
+        for gid, (name, _cc, _sub, _lat, _lon, pop) in self.city_rows.items():
+            words = _norm(name).split()
+            if pop < 100_000 or len(words) < 2:
+                continue
+            for k in range(1, len(words)):
+                prefix = " ".join(words[:k])
+                if len(prefix) >= 5 and prefix not in self.city_names:
+                    aliases.setdefault(prefix, []).append(gid)
+        for prefix, gids in aliases.items():
+            self.city_names[prefix] = gids
         for gids in self.city_names.values():
             gids.sort(key=lambda g: -self.city_rows[g][5])
         self._city_ids = ids

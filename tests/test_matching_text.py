@@ -1,0 +1,120 @@
+"""Vocabulary, text analysis and places: the pieces the matcher reads asks with."""
+
+from __future__ import annotations
+
+import pytest
+import yaml
+
+from bot.matching.places import gazetteer
+from bot.matching.textnorm import analyze_text, stem, tokens
+from bot.matching.vocabulary import VOCABULARY_FILE, VocabularyError, load_vocabulary, parse_vocabulary
+
+
+@pytest.fixture(scope="module")
+def vocab():
+    return load_vocabulary()
+
+
+@pytest.fixture(scope="module")
+def gaz():
+    return gazetteer()
+
+
+def keys(text, vocab, **kw):
+    return [t.key for t in analyze_text(text, vocab, **kw)]
+
+
+def test_bundled_vocabulary_loads_and_covers_the_field(vocab):
+    for abbreviation, concept in [("uc", "unified_communications"), ("voip", "unified_communications"),
+                                  ("k8s", "kubernetes"), ("msp", "managed_services"), ("soc", "security_operations"),
+                                  ("pos", "pos"), ("dr", "disaster_recovery"), ("qsr", "restaurants")]:
+        assert keys(abbreviation, vocab) == [f"c:{concept}"], abbreviation
+
+
+def test_a_term_in_two_concepts_or_an_unquoted_yaml_boolean_is_refused():
+    with pytest.raises(VocabularyError, match="belongs to both"):
+        parse_vocabulary({"concepts": {"a": {"terms": ["uc"]}, "b": {"terms": ["UC"]}}})
+    with pytest.raises(VocabularyError, match="quoted"):
+        parse_vocabulary(yaml.safe_load("concepts: {a: {terms: [on]}}"))
+    with pytest.raises(VocabularyError, match="broader"):
+        parse_vocabulary({"concepts": {"a": {"terms": ["x"], "broader": ["nope"]}}})
+
+
+def test_a_vendor_extends_the_vocabulary_with_data(tmp_path):
+    data = yaml.safe_load(VOCABULARY_FILE.read_text())
+    data["concepts"]["drones"] = {"label": "drones", "terms": ["uav", "drone", "drones"]}
+    extended = parse_vocabulary(data)
+    assert [t.key for t in analyze_text("UAV inspections", extended)] == ["c:drones", "w:inspection"]
+
+
+def test_longest_phrase_wins_and_stopwords_go(vocab):
+    assert keys("we need a partner for unified communications installation", vocab) == [
+        "c:unified_communications", "c:installation"]
+    assert keys("point-of-sale for QSR franchisees", vocab) == ["c:pos", "c:restaurants", "c:restaurants"]
+
+
+def test_stemming_meets_word_families():
+    assert {stem(w) for w in ["install", "installs", "installer", "installers", "installation"]} == {"install"}
+    assert stem("services") == stem("service")
+    assert stem("companies") == "company"
+
+
+def test_typos_are_corrected_against_known_words(vocab):
+    known = sorted(vocab.known_tokens)
+
+    def correct(tok):
+        from rapidfuzz import fuzz, process
+        if tok in vocab.known_tokens or len(tok) < 4:
+            return None
+        hit = process.extractOne(tok, known, scorer=fuzz.ratio, score_cutoff=80)
+        return hit[0] if hit else None
+
+    terms = analyze_text("unifed comms and kuberntes", vocab, correct=correct)
+    assert [t.key for t in terms] == ["c:unified_communications", "c:kubernetes"]
+    assert terms[0].typo == "unifed comms" and terms[1].typo == "kuberntes"
+
+
+def test_tokens_fold_accents_and_case():
+    assert tokens("Zürich / São-Paulo, K8S") == ["zurich", "sao", "paulo", "k8s"]
+
+
+@pytest.mark.parametrize("entry,key", [
+    ("Arizona", "sub:US-AZ"), ("US-AZ", "sub:US-AZ"), ("AZ", "sub:US-AZ"), ("UK", "country:GB"),
+    ("United Kingdom", "country:GB"), ("Phoenix, AZ", "city:5308655"), ("EMEA", "macro:EMEA"),
+    ("global", "global"), ("Southwest", "macro:Southwest"), ("Ontario", "sub:CA-ON"), ("Germany", "country:DE"),
+])
+def test_partner_region_entries_resolve(gaz, entry, key):
+    assert [p.key for p in gaz.resolve_entry(entry)] == [key]
+
+
+def test_places_know_what_contains_them(gaz):
+    tucson = gaz.find("in Tucson")[0][0]
+    assert tucson.name == "Tucson, Arizona"
+    assert {"sub:US-AZ", "country:US", "macro:Southwest", "macro:North America", "global"} <= tucson.areas
+    berlin = gaz.find("Berlin")[0][0]
+    assert {"country:DE", "macro:DACH", "macro:EMEA"} <= berlin.areas and "macro:APAC" not in berlin.areas
+    assert "macro:EMEA" in gaz.macro("DACH").areas
+
+
+def test_places_in_asks_leave_field_words_alone(gaz, vocab):
+    code_words = vocab.known_tokens
+    places, rest, _ = gaz.find("IT services and UC in Germany", code_words=code_words)
+    assert [p.key for p in places] == ["country:DE"]
+    assert rest == ["it", "services", "and", "uc", "in"]
+    places, rest, _ = gaz.find("mobile apps", known_words=frozenset({"mobile", "apps"}))
+    assert places == [] and rest == ["mobile", "apps"]
+    places, _, spans = gaz.find("UC install in Tucson, AZ")
+    assert [p.key for p in places] == ["city:5318313"]  # "AZ" only qualifies the city
+    assert spans == [(14, 20), (22, 24)]
+
+
+def test_a_city_with_a_qualifier_picks_the_right_one(gaz):
+    assert gaz.find("Paris, TX")[0][0].name == "Paris, Texas"
+    assert gaz.find("Paris")[0][0].country == "FR"
+
+
+def test_nearby_cities_by_distance(gaz):
+    tucson = gaz.find("Tucson")[0][0]
+    near = gaz.nearby_cities(tucson.lat, tucson.lon, 300)
+    assert "city:5308655" in near and 140 < near["city:5308655"] < 200  # Phoenix
+    assert "city:4684888" not in near  # Dallas
