@@ -28,7 +28,7 @@ DELETED_USER = "deleted-user"
 
 def deleted_name_key(company_id: int) -> str:
     """Frees the name for a new profile while keeping the unique column filled."""
-    return f"#deleted-{company_id}"
+    return f"#DELETED-{company_id}"  # upper case: company_key() never makes one
 
 
 def erase_company_personal_data(session: Session, *, company_id: int, now: datetime) -> bool:
