@@ -196,13 +196,36 @@ def digest_figures(engine, end: datetime, days: int = 7):
     return figures
 
 
+def breakdown(engine, end: datetime, days: int = 7) -> None:
+    """Where the digest's time goes (printed under the total)."""
+    from bot.metrics import figures as F
+
+    start = end - timedelta(days=days)
+    with session_scope(engine) as s:
+        parts = {
+            "headline figures": lambda: F.headline(s, start=start, end=end),
+            "previous period": lambda: F.headline(s, start=start - timedelta(days=days), end=start),
+            "top needs / unmet / fields": lambda: (F.top_needs(s, start=start, end=end),
+                                                   F.top_needs(s, start=start, end=end, unmet_only=True),
+                                                   F.top_field(s, column=F.ask_t.c.industry, start=start, end=end),
+                                                   F.top_field(s, column=F.ask_t.c.region, start=start, end=end)),
+            "top connectors": lambda: F.top_connectors(s, start=start, end=end),
+            "participation gaps": lambda: F.participation_gaps(s, at=end),
+            "8-period trend": lambda: F.trend(s, end=end, length=timedelta(days=days), periods=8),
+        }
+        for label, fn in parts.items():
+            timed("   " + label, fn)
+
+
 def bench(name: str, url: str, data, *, counts: str) -> float:
     print(f"\n== {name}: {counts}")
     engine = make_engine(url)
     upgrade(engine)
     loader = load_sqlite if engine.dialect.name == "sqlite" else load_pg
-    timed("bulk insert + ANALYZE", lambda: loader(engine, data))
+    if data is not None:
+        timed("bulk insert + ANALYZE", lambda: loader(engine, data))
     (figures, digest_s) = timed("digest: 7-day figures + previous + gaps + trend", lambda: digest_figures(engine, END))
+    breakdown(engine, END)
     timed("digest: 90-day figures", lambda: digest_figures(engine, END, 90))
 
     def nudges():
@@ -229,14 +252,24 @@ def main() -> int:
     parser.add_argument("--intros", type=int, default=1_000_000)
     parser.add_argument("--pg", default=os.environ.get("TEST_DATABASE_URL"), help="PostgreSQL admin URL")
     parser.add_argument("--sqlite-only", action="store_true")
+    parser.add_argument("--sqlite-path", help="keep the SQLite database here (reused, not reloaded, if it exists)")
     args = parser.parse_args()
     counts = f"{args.profiles:,} profiles, {args.asks:,} asks, {args.intros:,} introductions"
-    t0 = time.perf_counter()
-    data = generate(args.profiles, args.asks, args.intros)
-    print(f"generated {counts}, {len(data[4]):,} outcomes in {time.perf_counter() - t0:.1f} s")
+    reuse = bool(args.sqlite_path and Path(args.sqlite_path).exists() and args.sqlite_only)
+    data = None
+    if args.sqlite_path and not reuse:
+        for suffix in ("", "-wal", "-shm"):
+            Path(args.sqlite_path + suffix).unlink(missing_ok=True)
+    if not reuse:
+        t0 = time.perf_counter()
+        data = generate(args.profiles, args.asks, args.intros)
+        print(f"generated {counts}, {len(data[4]):,} outcomes in {time.perf_counter() - t0:.1f} s")
     results = {}
-    with tempfile.TemporaryDirectory() as tmp:
-        results["sqlite"] = bench("SQLite", f"sqlite:///{Path(tmp) / 'bench.db'}", data, counts=counts)
+    if args.sqlite_path:
+        results["sqlite"] = bench("SQLite", f"sqlite:///{args.sqlite_path}", data, counts=counts)
+    else:
+        with tempfile.TemporaryDirectory() as tmp:
+            results["sqlite"] = bench("SQLite", f"sqlite:///{Path(tmp) / 'bench.db'}", data, counts=counts)
     if args.pg and not args.sqlite_only:
         admin = make_engine(args.pg).execution_options(isolation_level="AUTOCOMMIT")
         name = f"pbbench_{uuid.uuid4().hex[:8]}"

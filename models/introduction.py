@@ -35,6 +35,9 @@ class Introduction(SQLModel, table=True):
         Index("ix_intro_created_at", "created_at"),
         Index("ix_intro_target_state", "target_company_id", "state"),
         Index("ix_intro_requester_state", "requester_company_id", "state"),
+        # Metrics: decisions in a period; unanswered follow-ups.
+        Index("ix_intro_decided_at", "decided_at"),
+        Index("ix_intro_state_followup", "state", "followup_sent_at"),
     )
 
     id: int | None = Field(default=None, primary_key=True)
@@ -83,6 +86,7 @@ class Outcome(SQLModel, table=True):
     __table_args__ = (
         UniqueConstraint("introduction_id", "company_id", name="uq_outcome_intro_company"),
         Index("ix_outcome_created_at", "created_at"),
+        Index("ix_outcome_updated_at", "updated_at"),  # metrics: answers in a period
     )
 
     id: int | None = Field(default=None, primary_key=True)

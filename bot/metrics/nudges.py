@@ -74,11 +74,10 @@ def nudge_candidates(session: Session, *, now: datetime, month: str, limit: int 
                        ("inactive", inactive_partner_ids_stmt(at=now))):
         sub = stmt.subquery()
         cid = list(sub.c)[0]
-        rows = session.execute(
-            select(cid).distinct()
-            .where(cid.is_not(None), cid.not_in(select(excluded_id)), cid.in_(select(member_t.c.company_id)))
-            .order_by(cid).limit(limit)
-        ).scalars()
+        # EXCEPT rather than NOT IN (a nested loop on PostgreSQL when the subquery is large).
+        due = (select(cid.label("cid")).where(cid.is_not(None), cid.in_(select(member_t.c.company_id)))
+               .except_(select(excluded_id))).subquery()
+        rows = session.execute(select(due.c.cid).order_by(due.c.cid).limit(limit)).scalars()
         for company_id in rows:
             kinds.setdefault(int(company_id), []).append(kind)
     chosen = sorted(kinds)[:limit]
