@@ -57,7 +57,8 @@ def scrub_user_ids(session: Session, *, user_ids: list[str]) -> None:
     if not user_ids:
         return
     opts = {"synchronize_session": False}
-    for column in (Ask.asker_user_id, Introduction.requester_user_id, Outcome.user_id, AuditLog.actor):
+    for column in (Ask.asker_user_id, Introduction.requester_user_id, Introduction.decided_by,
+                   Introduction.closed_by, Outcome.user_id, AuditLog.actor):
         table = column.class_  # type: ignore[attr-defined]
         session.execute(update(table).where(col(column).in_(user_ids)).values({column.key: DELETED_USER})
                         .execution_options(**opts))
@@ -65,11 +66,17 @@ def scrub_user_ids(session: Session, *, user_ids: list[str]) -> None:
                     .execution_options(**opts))
     session.execute(update(Nudge).where(col(Nudge.user_id).in_(user_ids)).values(user_id=None)
                     .execution_options(**opts))
-    # Audit details are free-form JSON: rewrite the rows that mention one of the ids.
-    mentions = or_(*[cast(AuditLog.detail, String).like(f"%{uid}%") for uid in user_ids])
-    for entry in session.execute(select(AuditLog).where(mentions)).scalars():
-        entry.detail = _replace_ids(entry.detail, set(user_ids))
-        session.add(entry)
+    # Free-form JSON that may name users: rewrite the rows that mention one of the ids.
+    for column in (AuditLog.detail, Introduction.effects_done):
+        _scrub_json(session, column, user_ids)
+
+
+def _scrub_json(session: Session, column, user_ids: list[str]) -> None:
+    table = column.class_
+    mentions = or_(*[cast(column, String).like(f"%{uid}%") for uid in user_ids])
+    for entity in session.execute(select(table).where(mentions)).scalars():
+        setattr(entity, column.key, _replace_ids(getattr(entity, column.key), set(user_ids)))
+        session.add(entity)
 
 
 def _replace_ids(value: Any, user_ids: set[str]) -> Any:

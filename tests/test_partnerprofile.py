@@ -284,7 +284,16 @@ def test_app_home_edit_button_opens_the_modal_and_nudge_pause(bot):
     home = {"id": "V0HOME0001", "type": "home"}
     bot.slack.block_action("profile_edit", "", user_id=OWNER, view=home)
     view = bot.fake.wait_for("views.open")[0].args["view"]
-    assert json.loads(view["private_metadata"]) == {"company_id": company.id}
+    meta = json.loads(view["private_metadata"])
+    assert meta == {"company_id": company.id, "home": True}
+    # saving a form opened from the App Home publishes the home again, with the new profile
+    body = submit(bot, company_id=company.id, capacity="full").json()
+    assert body["response_action"] == "update"
+    bot.slack.view_submission("profile_modal", state(capacity="limited"), user_id=OWNER,
+                              private_metadata=json.dumps(meta))
+    (publish,) = bot.fake.wait_for("views.publish")
+    assert publish.args["user_id"] == OWNER and publish.args["view"]["type"] == "home"
+    assert "Limited capacity" in json.dumps(publish.args["view"])
 
     bot.slack.block_action("profile_refresh", str(company.id), user_id=OWNER)
     assert len(bot.fake.wait_for("views.open", 2)) == 2

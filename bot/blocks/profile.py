@@ -106,9 +106,10 @@ def _select(block_id: str, label: str, options: list[dict], *, initial: str | No
 
 
 def profile_modal(company: Company | None, errors: dict[str, str] | None = None, *,
-                  values: dict | None = None) -> dict:
+                  values: dict | None = None, from_home: bool = False) -> dict:
     """The create/edit modal. `values` (a validated dict) overrides the company's values;
-    `errors` (by field) are listed at the top (inline errors go through response_action)."""
+    `errors` (by field) are listed at the top (inline errors go through response_action);
+    `from_home` makes the submit refresh the App Home it was opened from."""
     current: dict = {}
     if company is not None:
         current = {name: getattr(company, name) for name in BLOCK_IDS}
@@ -152,7 +153,8 @@ def profile_modal(company: Company | None, errors: dict[str, str] | None = None,
         "title": {"type": "plain_text", "text": "Partner profile"},
         "submit": {"type": "plain_text", "text": "Save"},
         "close": {"type": "plain_text", "text": "Cancel"},
-        "private_metadata": json.dumps({"company_id": company.id if company is not None else None}),
+        "private_metadata": json.dumps({"company_id": company.id if company is not None else None,
+                                        **({"home": True} if from_home else {})}),
         "blocks": blocks,
     }
 

@@ -55,7 +55,8 @@ def register(app: App, ctx: BotContext) -> None:
             with session_scope(ctx.engine) as session:
                 company = _target_company(session, user_id=user_id, value=_action_value(body),
                                           is_manager=ctx.settings.is_manager(user_id))
-                view = B.profile_modal(company)
+                from_home = (body.get("view") or {}).get("type") == "home"
+                view = B.profile_modal(company, from_home=from_home)
         except PermissionError as exc:
             tell(body, client, str(exc))
             return

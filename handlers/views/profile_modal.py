@@ -17,6 +17,16 @@ from models.db import session_scope
 log = logging.getLogger(__name__)
 
 
+def refresh_home(ctx: BotContext, user_id: str) -> None:
+    """The modal was opened from the App Home: show the saved profile there too."""
+    from bot.metrics.home import build_home  # the metrics engineer's App Home
+
+    try:
+        ctx.client.views_publish(user_id=user_id, view=build_home(ctx, user_id=user_id))
+    except Exception:  # the profile is saved; a stale home is fixed on its next open
+        log.exception("could not refresh the App Home of %s", user_id)
+
+
 def read_state(values: dict) -> dict[str, str | None]:
     """The typed values by field name, from a view's state."""
     raw: dict[str, str | None] = {}
@@ -34,9 +44,10 @@ def register(app: App, ctx: BotContext) -> None:
     def submit(ack, body, view):
         user_id = body["user"]["id"]
         try:
-            company_id = json.loads(view.get("private_metadata") or "{}").get("company_id")
+            meta = json.loads(view.get("private_metadata") or "{}")
         except ValueError:
-            company_id = None
+            meta = {}
+        company_id = meta.get("company_id")
         raw = read_state(view["state"]["values"])
         now = ctx.clock.now()
         try:
@@ -58,5 +69,7 @@ def register(app: App, ctx: BotContext) -> None:
             return
         ack(response_action="update",
             view=B.saved_view(result.company, created=result.created, changed=result.changed, today=now.date()))
+        if meta.get("home"):
+            refresh_home(ctx, user_id)
 
     app.view(B.PROFILE_MODAL_CALLBACK)(submit)
