@@ -67,6 +67,7 @@ class DirectoryIndex:
     def __init__(self, vocab: Vocabulary | None = None, gaz: Gazetteer | None = None) -> None:
         self.vocab = vocab or load_vocabulary()
         self.gaz = gaz or gazetteer()
+        self._phrase_cache: dict = {}
         self._reset()
 
     def _reset(self) -> None:
@@ -111,7 +112,7 @@ class DirectoryIndex:
             self._kill(old)
         if rec.deleted:
             return
-        a = analysis or analyze_profile(rec, self.vocab, self.gaz)
+        a = analysis or analyze_profile(rec, self.vocab, self.gaz, self._phrase_cache)
         slot = len(self.records)
         self._grow(slot + 1)
         self.records.append(rec)

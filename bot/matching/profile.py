@@ -84,7 +84,9 @@ def term_kind(key: str, vocab: Vocabulary) -> str:
     return "capability"
 
 
-def analyze_profile(rec: ProfileRecord, vocab: Vocabulary, gaz: Gazetteer) -> ProfileAnalysis:
+def analyze_profile(rec: ProfileRecord, vocab: Vocabulary, gaz: Gazetteer,
+                    cache: dict[str, list[Term]] | None = None) -> ProfileAnalysis:
+    """`cache`: phrase -> terms, shared across profiles (directories repeat phrases a lot)."""
     out = ProfileAnalysis()
     weights: dict[str, float] = {}
     words: set[str] = set()
@@ -92,7 +94,11 @@ def analyze_profile(rec: ProfileRecord, vocab: Vocabulary, gaz: Gazetteer) -> Pr
     for fname in FIELDS:
         entries = []
         for phrase in rec.phrases(fname):
-            terms = analyze_text(phrase, vocab)
+            terms = cache.get(phrase) if cache is not None else None
+            if terms is None:
+                terms = analyze_text(phrase, vocab)
+                if cache is not None and len(cache) < 200_000:
+                    cache[phrase] = terms
             entries.append((phrase, terms))
             inner = [Term(key=f"w:{stem(tok)}", surface=tok, kind="capability")
                      for t in terms if t.key.startswith("c:") and " " in t.surface
