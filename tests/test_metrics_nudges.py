@@ -78,3 +78,28 @@ def test_nudge_blocks_are_within_limits_and_escape_the_name(kinds):
     blocks = nudge_blocks(company_id=7, company_name="<!channel> & Co", kinds=kinds)
     check_blocks(blocks)
     assert "&lt;!channel&gt; &amp; Co" in blocks[0]["text"]["text"]
+
+
+def test_pause_button_of_the_nudge_stops_the_nudges(bot):
+    import time
+
+    ids = build_week(bot.engine)
+    bot.clock.set(t(11, 9, 10))
+    send_nudges(bot.ctx, now=t(11, 9, 10))
+    dm = next(c for c in dms(bot.fake) if c.args["channel"] == "U0FOXTR01")
+    message = {"ts": dm.args["_answer"]["ts"], "text": dm.args.get("text", ""), "blocks": dm.args["blocks"]}
+    reply = bot.slack.block_action("profile_pause", str(ids["F"]), user_id="U0FOXTR01", channel_id="D0FOXTR01",
+                                   message=message)
+    assert reply.status == 200
+    deadline = time.monotonic() + 10
+    while time.monotonic() < deadline:
+        with session_scope(bot.engine) as s:
+            if s.get(Company, ids["F"]).paused:
+                break
+        time.sleep(0.1)
+    with session_scope(bot.engine) as s:
+        assert s.get(Company, ids["F"]).paused
+    bot.fake.reset()
+    # Next month only Acme is nudged: Foxtrot paused itself from the nudge.
+    assert send_nudges(bot.ctx, now=t(12, 2, 10)) == 1
+    assert [c.args["channel"] for c in dms(bot.fake)] == ["U0ACME001"]
