@@ -9,20 +9,27 @@ concatenated text.
 from __future__ import annotations
 
 import sys
-from pathlib import Path
+from pathlib import Path  # noqa: I001
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from tests.devset.evaluation import KINDS, evaluate, load_asks  # noqa: E402
+from tests.devset.evaluation import DEVSET, HOLDOUT, KINDS, evaluate, load_asks  # noqa: E402
 
 
 def main() -> int:
-    figures = evaluate()
-    asks = load_asks()
+    table(DEVSET / "asks.yaml", "Dev set (tuned on)")
+    print()
+    table(HOLDOUT, "Held-out asks (never tuned on)")
+    return 0
+
+
+def table(path: Path, title: str) -> None:
+    figures = evaluate(asks_file=path)
+    asks = load_asks(path)
     counts = {k: sum(1 for a in asks if a.kind == k) for k in KINDS}
     counts["all"] = len(asks)
     systems = list(figures)
-    print(f"Dev set: {len(asks)} graded asks; metrics at 5 (no-match: 1 when nothing is proposed)")
+    print(f"{title}: {len(asks)} graded asks; metrics at 5 (no-match: 1 when nothing is proposed)")
     header = f"{'kind':<14}{'asks':>5}  " + "  ".join(f"{s + ' MRR/P@1/nDCG':<24}" for s in systems)
     print(header)
     print("-" * len(header))
@@ -32,7 +39,6 @@ def main() -> int:
             f = figures[s][kind]
             cells.append(f"{f['mrr']:.2f} / {f['p1']:.2f} / {f['ndcg']:.2f}".ljust(24))
         print(f"{kind:<14}{counts[kind]:>5}  " + "  ".join(cells))
-    return 0
 
 
 if __name__ == "__main__":

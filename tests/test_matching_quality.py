@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import pytest
 
-from tests.devset.evaluation import KINDS, evaluate, load_asks
+from tests.devset.evaluation import HOLDOUT, KINDS, evaluate, load_asks
 
 
 @pytest.fixture(scope="module")
@@ -42,3 +42,12 @@ def test_matcher_beats_both_baselines(figures, kind):
 def test_matcher_is_at_least_as_good_on_plain_asks(figures):
     for baseline in ("bm25", "wratio"):
         assert figures["matcher"]["plain"]["ndcg"] >= figures[baseline]["plain"]["ndcg"] - 1e-9
+
+
+def test_held_out_asks_stay_good_and_beat_the_baselines():
+    """Asks written after tuning (tests/devset/holdout.yaml): the honest estimate."""
+    figures = evaluate(asks_file=HOLDOUT)
+    mine = figures["matcher"]["all"]
+    assert mine["mrr"] >= 0.85 and mine["ndcg"] >= 0.8
+    for baseline in ("bm25", "wratio"):
+        assert mine["mrr"] > figures[baseline]["all"]["mrr"] and mine["ndcg"] > figures[baseline]["all"]["ndcg"]

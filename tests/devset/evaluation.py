@@ -116,11 +116,14 @@ def metrics(ranked: list[str], relevant: dict[str, int]) -> dict[str, float]:
     return {"mrr": rr, "p1": p1, "ndcg": dcg / idcg if idcg else 0.0}
 
 
+HOLDOUT = DEVSET / "holdout.yaml"
+
+
 def evaluate(systems: dict[str, Callable[[list[ProfileRecord]], Ranker]] | None = None,
-             ) -> dict[str, dict[str, dict[str, float]]]:
-    """{system: {kind | "all": {"mrr", "p1", "ndcg"}}} over the dev set."""
+             asks_file: Path = DEVSET / "asks.yaml") -> dict[str, dict[str, dict[str, float]]]:
+    """{system: {kind | "all": {"mrr", "p1", "ndcg"}}} over the dev set (or the held-out asks)."""
     profiles = load_profiles()
-    asks = load_asks()
+    asks = load_asks(asks_file)
     names = {p.name for p in profiles}
     for a in asks:
         unknown = set(a.relevant) - names
