@@ -126,6 +126,17 @@ def test_profile_changes_show_without_a_full_rebuild(engine, monkeypatch):
     assert full_loads == []
 
 
+def test_an_edit_stamped_with_an_older_clock_is_still_seen(engine):
+    ids = tucson_directory(engine)
+    directory = Directory(engine)
+    assert "Berlin Bakery IT" in names(directory.rank("bakery inventory software", today=TODAY))
+    with session_scope(engine) as s:  # another writer's clock is weeks behind
+        c = s.get(Company, ids["Berlin Bakery IT"])
+        c.capabilities = ["sourdough robotics"]
+        c.updated_at = datetime(2026, 1, 1, tzinfo=UTC)
+    assert names(directory.rank("sourdough robotics", today=TODAY)) == ["Berlin Bakery IT"]
+
+
 def test_a_hard_deleted_row_triggers_a_reload(engine):
     ids = tucson_directory(engine)
     directory = Directory(engine)

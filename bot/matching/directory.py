@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import dataclasses
 import threading
+import time
 from datetime import date, datetime, timedelta
 
 from sqlalchemy import func, or_, select
@@ -26,6 +27,11 @@ from models.introduction import open_intro_counts
 
 SERVICE_KEY = "directory"
 LATE_COMMIT_SLACK = timedelta(seconds=5)
+# Writers whose clocks disagree (another replica, a test's fake clock) can stamp an edit
+# older than the watermark. A scan of (id, updated_at) catches those: on every query for a
+# small directory, at most every few seconds for a large one.
+VERIFY_ALWAYS_BELOW = 20_000
+VERIFY_EVERY_S = 5.0
 
 _T = Company.__table__
 
@@ -48,6 +54,7 @@ class Directory:
         self.lock = threading.RLock()
         self.watermark: datetime | None = None
         self._flagged: set[int] = set()  # ids whose status was non-default at the last sync
+        self._verified_at = 0.0
 
     def sync(self) -> None:
         with self.lock, self.engine.connect() as conn:
@@ -59,11 +66,24 @@ class Directory:
                 self.index.upsert(record_from_row(row))
                 self.watermark = max(self.watermark, row.updated_at)
             self._sync_status(conn)
+            self._verify(conn)
             live = conn.execute(select(func.count()).select_from(_T).where(_T.c.deleted_at.is_(None))).scalar_one()
             if live != self.index.live:
                 self._full_load(conn)
                 return
             self.index.maybe_compact()
+
+    def _verify(self, conn) -> None:
+        now = time.monotonic()
+        if self.index.live >= VERIFY_ALWAYS_BELOW and now - self._verified_at < VERIFY_EVERY_S:
+            return
+        self._verified_at = now
+        index = self.index
+        stale = [cid for cid, ts in conn.execute(select(_T.c.id, _T.c.updated_at).where(_T.c.deleted_at.is_(None)))
+                 if cid not in index.slot_of or index.records[index.slot_of[cid]].updated_at != ts]
+        for start in range(0, len(stale), 500):
+            for row in conn.execute(select(_T).where(_T.c.id.in_(stale[start:start + 500]))):
+                index.upsert(record_from_row(row))
 
     def _full_load(self, conn) -> None:
         self.index._reset()
