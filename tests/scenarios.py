@@ -81,15 +81,15 @@ def walk_elements(blocks) -> Iterator[dict]:
             yield block["element"]
 
 
-def buttons(fake, action_id: str) -> list[tuple[object, dict]]:
+def buttons(fake, action_id: str, *, calls=None, responses=None) -> list[tuple[object, dict]]:
     """(call, button) for every posted button with `action_id`, oldest first."""
     found = []
-    for call in list(fake.calls):
+    for call in list(fake.calls if calls is None else calls):
         blocks = call.args.get("blocks") or (call.args.get("view") or {}).get("blocks")
         for element in walk_elements(blocks):
             if element.get("action_id") == action_id and element.get("type") == "button":
                 found.append((call, element))
-    for response in list(fake.responses):
+    for response in list(fake.responses if responses is None else responses):
         for element in walk_elements(response.get("blocks")):
             if element.get("action_id") == action_id and element.get("type") == "button":
                 found.append((response, element))
@@ -168,8 +168,9 @@ def run_jobs_after(bot, *, days: float) -> None:
     run_due(bot.ctx, bot.clock.advance(days=days))
 
 
-def _click_last(bot, action_id: str, *, user: str, value_filter=None):
-    found = buttons(bot.fake, action_id)
+def _click_last(bot, state: dict, action_id: str, *, user: str, value_filter=None):
+    """Click the latest `action_id` button posted while the scenario was prepared."""
+    found = buttons(bot.fake, action_id, calls=state["_calls"], responses=state["_responses"])
     if value_filter:
         found = [(c, b) for c, b in found if value_filter(b)]
     assert found, f"no {action_id} button was posted"
@@ -235,13 +236,13 @@ SCENARIOS: dict[str, Scenario] = {s.name: s for s in [
              lambda bot, st: _submit_view(bot, st["modal_call"], user=MANAGER),
              ("conversations.open", "chat.postMessage", "chat.update")),
     Scenario("not_a_fit", prepare_introduced,
-             lambda bot, st: _click_last(bot, "intro_not_a_fit", user=TARGET_USER),
+             lambda bot, st: _click_last(bot, st, "intro_not_a_fit", user=TARGET_USER),
              ("conversations.open", "chat.postMessage", "chat.update")),
     Scenario("followup_job", prepare_introduced,
              lambda bot, st: run_jobs_after(bot, days=bot.settings.followup_days + 1),
              ("conversations.open", "chat.postMessage", "files.getUploadURLExternal", "files.completeUploadExternal")),
     Scenario("followup_answer", prepare_followed_up,
-             lambda bot, st: _click_last(bot, "followup_outcome", user=TARGET_USER,
+             lambda bot, st: _click_last(bot, st, "followup_outcome", user=TARGET_USER,
                                          value_filter=lambda b: "working" in b.get("value", "")),
              ("chat.update", "chat.postMessage")),
     Scenario("app_home", lambda bot: None, _home_event, ("views.publish",)),

@@ -31,10 +31,17 @@ ACK_LIMIT = 3.0
 _baselines: dict[str, Counter] = {}
 
 
-def perform(bot, scenario: S.Scenario, *, method: str | None = None, fault: dict | None = None):
-    state = scenario.prepare(bot)
+def prepare(bot, scenario: S.Scenario) -> dict:
+    """Prepare the world, then forget the preparation's calls (kept in the state for buttons)."""
+    state = scenario.prepare(bot) or {}
     bot.fake.settle(quiet=0.3)
+    state["_calls"], state["_responses"] = list(bot.fake.calls), list(bot.fake.responses)
     bot.fake.reset()
+    return state
+
+
+def perform(bot, scenario: S.Scenario, *, method: str | None = None, fault: dict | None = None):
+    state = prepare(bot, scenario)
     if method and fault:
         bot.fake.inject(method, **fault)
     started = time.monotonic()
@@ -144,10 +151,8 @@ def test_database_outage_gets_a_clear_try_again_and_changes_nothing(make_bot, na
     bot = make_bot()
     scenario = S.SCENARIOS[name]
     outage = Outage(bot.engine)
-    state = scenario.prepare(bot)
-    bot.fake.settle(quiet=0.3)
+    state = prepare(bot, scenario)
     before = table_counts(bot.engine)
-    bot.fake.reset()
     outage.down()
     reply = scenario.act(bot, state)
     if reply is not None and name != "app_home":
@@ -190,8 +195,7 @@ def _statements_of(make_bot, name: str) -> int:
     bot = make_bot()
     outage = Outage(bot.engine)
     scenario = S.SCENARIOS[name]
-    state = scenario.prepare(bot)
-    bot.fake.settle(quiet=0.3)
+    state = prepare(bot, scenario)
     outage.statements = 0
     scenario.act(bot, state)
     bot.fake.settle(quiet=0.6)
@@ -210,9 +214,7 @@ def test_database_lost_at_any_statement_then_back_completes_once(make_bot, name)
         bot = make_bot()
         scenario = S.SCENARIOS[name]
         outage = Outage(bot.engine)
-        state = scenario.prepare(bot)
-        bot.fake.settle(quiet=0.3)
-        bot.fake.reset()
+        state = prepare(bot, scenario)
         outage.down(after=k - 1)
         scenario.act(bot, state)
         bot.fake.settle(quiet=0.4)
