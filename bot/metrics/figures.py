@@ -228,7 +228,7 @@ def top_needs(session: Session, *, start: datetime, end: datetime, unmet_only: b
     ranked = _ranked(session, label, and_(where, func.length(func.trim(needs.c.value)) > 0), source, top)
     if unmet_only and len(ranked) < top:
         # Unmet asks whose needs the matcher could not read still say what was asked.
-        no_needs = _needs_empty(session)
+        no_needs = _needs_empty()
         text_label = func.lower(func.trim(func.substr(ask_t.c.text, 1, 80)))
         extra = _ranked(session, text_label, and_(where, no_needs), ask_t, top)
         seen = {r["name"] for r in ranked}
@@ -238,7 +238,7 @@ def top_needs(session: Session, *, start: datetime, end: datetime, unmet_only: b
     return ranked
 
 
-def _needs_empty(session: Session) -> ColumnElement[bool]:
+def _needs_empty() -> ColumnElement[bool]:
     # json_array_length exists on both SQLite and PostgreSQL (json type).
     return func.coalesce(func.json_array_length(ask_t.c.needs), 0) == 0
 
