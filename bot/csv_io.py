@@ -326,15 +326,21 @@ class Progress:
         self.started = time.monotonic()
         self.last_step = -1
         self.last_draw = 0.0
+        self.width = 0
+        self.finished = False
 
     def __call__(self, done: int, total: int) -> None:
+        if self.finished:
+            return
+        self.finished = done >= total
         pct = 100 if total == 0 else int(done * 100 / total)
         elapsed = max(time.monotonic() - self.started, 1e-6)
         line = f"{self.label} {pct:3d}%  {done:,}/{total:,} {self.unit}  {done / elapsed:,.0f} {self.unit}/s"
         if self.tty:
             now = time.monotonic()
-            if done == total or now - self.last_draw >= 0.1:
-                self.stream.write("\r" + line + ("\n" if done == total else ""))
+            if self.finished or now - self.last_draw >= 0.1:
+                self.width = max(self.width, len(line))
+                self.stream.write("\r" + line.ljust(self.width) + ("\n" if self.finished else ""))
                 self.stream.flush()
                 self.last_draw = now
         elif pct // 10 != self.last_step:

@@ -210,3 +210,22 @@ def test_import_rows_directly(engine):
     with session_scope(engine) as session:
         stats = import_rows(session, parse_rows("company,capacity\nA,limited\nB,full\n").rows)
     assert (stats.created, stats.updated, stats.unchanged) == (0, 1, 1)
+
+
+def test_progress_rewrites_one_line_on_a_terminal():
+    from bot.csv_io import Progress
+
+    class Terminal(io.StringIO):
+        def isatty(self):
+            return True
+
+    term = Terminal()
+    progress = Progress(term, "saving ", "rows")
+    for done in (0, 500, 1000):
+        progress.last_draw = 0.0  # as if time had passed between batches
+        progress(done, 1000)
+    progress(1000, 1000)  # a repeated final call draws nothing more
+    text = term.getvalue()
+    assert text.count("\n") == 1 and text.endswith("\n")
+    assert text.count("\r") == 3
+    assert text.rstrip().rsplit("\r", 1)[-1].split()[:3] == ["saving", "100%", "1,000/1,000"]
