@@ -86,6 +86,12 @@ def test_command_opens_empty_modal_then_submit_creates_profile(bot):
         assert actions == ["profile.create"]
 
 
+def test_form_that_slack_cannot_open_is_explained(bot):
+    bot.fake.inject("views.open", error="expired_trigger_id")
+    bot.slack.command("/partnerprofile", "", user_id=OWNER)
+    assert "could not open the profile form" in last_response(bot, 1)["text"]
+
+
 @pytest.mark.parametrize(("block_id", "value", "fragment"), [
     ("company", "", "required"),
     ("company", "x" * 81, "at most 80"),
@@ -305,3 +311,4 @@ def test_app_home_edit_button_opens_the_modal_and_nudge_pause(bot):
     bot.slack.block_action("profile_pause", str(company.id), user_id=OWNER)
     assert "is paused" in last_response(bot, 1)["text"]
     assert company_named(bot, GOOD["company"]).paused
+

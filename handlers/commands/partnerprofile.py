@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 
 from slack_bolt import App
+from slack_sdk.errors import SlackApiError
 
 from bot import profiles as P
 from bot.blocks import profile as B
@@ -54,7 +55,11 @@ def open_profile_modal(ctx: BotContext, *, client, respond, user_id: str, args: 
                 _say(respond, "Only the company's own members or a vendor manager can edit that profile.")
                 return
         view = B.profile_modal(company)
-    client.views_open(trigger_id=trigger_id, view=view)
+    try:
+        client.views_open(trigger_id=trigger_id, view=view)
+    except SlackApiError as exc:  # e.g. expired_trigger_id after a slow network
+        log.warning("could not open the profile form: %s", exc.response.get("error"))
+        _say(respond, "Slack could not open the profile form just now. Please type `/partnerprofile` again.")
 
 
 def show_profile(ctx: BotContext, *, client, respond, user_id: str, args: str, trigger_id: str | None) -> None:
