@@ -309,7 +309,8 @@ def export_rows(session: Session) -> list[dict[str, str]]:
 
 
 def write_csv(rows: list[dict[str, str]], stream: IO[str]) -> None:
-    writer = csv.DictWriter(stream, fieldnames=COLUMNS, lineterminator="\n")
+    # RFC 4180 line ends: the writer then also quotes values holding a lone \r.
+    writer = csv.DictWriter(stream, fieldnames=COLUMNS, lineterminator="\r\n")
     writer.writeheader()
     writer.writerows(rows)
 

@@ -229,3 +229,40 @@ def test_progress_rewrites_one_line_on_a_terminal():
     assert text.count("\n") == 1 and text.endswith("\n")
     assert text.count("\r") == 3
     assert text.rstrip().rsplit("\r", 1)[-1].split()[:3] == ["saving", "100%", "1,000/1,000"]
+
+
+# -- property: whatever a profile holds, writing it and reading it back gives it back ----
+from hypothesis import HealthCheck, given, settings  # noqa: E402
+from hypothesis import strategies as st  # noqa: E402
+
+from bot.csv_io import write_csv  # noqa: E402
+from bot.profiles import validate_fields  # noqa: E402
+from models.company import company_key  # noqa: E402
+
+_text = st.text(st.characters(blacklist_categories=("Cs",), blacklist_characters="\x00"), max_size=60)
+
+
+@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(st.lists(st.fixed_dictionaries({
+    "name": _text, "partner_type": _text, "capabilities": st.lists(_text, max_size=5),
+    "regions": st.lists(_text, max_size=5), "description": _text,
+    "capacity": st.sampled_from(["open", "limited", "full"]),
+}), min_size=1, max_size=5))
+def test_any_valid_profile_survives_write_then_read(profiles):
+    rows, expected, keys = [], [], set()
+    for p in profiles:
+        raw = {**p, "capabilities": ";".join(p["capabilities"]), "regions": ";".join(p["regions"])}
+        values, errors = validate_fields(raw)
+        if errors or not values["name"] or company_key(values["name"]) in keys:
+            continue
+        keys.add(company_key(values["name"]))
+        expected.append(values)
+        rows.append({"company": values["name"], "partner_type": values["partner_type"],
+                     "capabilities": ";".join(values["capabilities"]), "regions": ";".join(values["regions"]),
+                     "description": values["description"], "capacity": values["capacity"]})
+    buffer = io.StringIO()
+    write_csv(rows, buffer)
+    parsed = parse_rows(buffer.getvalue())
+    assert parsed.errors == []
+    got = [{k: r.values[k] for k in expected[0]} for r in parsed.rows] if expected else []
+    assert got == expected
