@@ -19,8 +19,10 @@ def claim_request(session: Session, *, key: str, at: datetime) -> bool:
             from sqlalchemy.dialects.postgresql import insert
         else:
             from sqlalchemy.dialects.sqlite import insert
-        stmt = insert(ProcessedRequest).values(key=key, at=at).on_conflict_do_nothing(index_elements=["key"])
-        return session.execute(stmt).rowcount == 1
+        stmt = (insert(ProcessedRequest).values(key=key, at=at).on_conflict_do_nothing(index_elements=["key"])
+                .returning(ProcessedRequest.key))
+        # Core execution: the ORM's bulk-insert path reports no rowcount on PostgreSQL.
+        return session.connection().execute(stmt).first() is not None
     try:  # other backends: the unique key decides
         with session.begin_nested():
             session.add(ProcessedRequest(key=key, at=at))
@@ -31,7 +33,7 @@ def claim_request(session: Session, *, key: str, at: datetime) -> bool:
 
 def prune_requests(session: Session, *, before: datetime) -> int:
     """Delete claims older than `before` (Slack stops retrying after minutes)."""
-    result = session.execute(delete(ProcessedRequest).where(col(ProcessedRequest.at) < before))
+    result = session.connection().execute(delete(ProcessedRequest).where(col(ProcessedRequest.at) < before))
     return result.rowcount or 0
 
 
