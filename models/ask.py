@@ -12,7 +12,11 @@ from models.base import json_column, json_list_column, ts_column, utcnow
 
 class Ask(SQLModel, table=True):
     __tablename__ = "ask"
-    __table_args__ = (Index("ix_ask_created_at", "created_at"),)
+    __table_args__ = (
+        Index("ix_ask_created_at", "created_at"),
+        # Metrics: counts over a period read only this index (no table lookups).
+        Index("ix_ask_created_cover", "created_at", "company_id", "unmet", "matches_shown"),
+    )
 
     id: int | None = Field(default=None, primary_key=True)
     asker_user_id: str = Field(max_length=32, index=True)

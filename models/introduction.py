@@ -35,8 +35,10 @@ class Introduction(SQLModel, table=True):
         Index("ix_intro_created_at", "created_at"),
         Index("ix_intro_target_state", "target_company_id", "state"),
         Index("ix_intro_requester_state", "requester_company_id", "state"),
-        # Metrics: decisions in a period; unanswered follow-ups.
-        Index("ix_intro_decided_at", "decided_at"),
+        # Metrics: figures over a period read only these indexes (no table lookups).
+        Index("ix_intro_decided_at", "decided_at", "state", "created_at"),
+        Index("ix_intro_created_cover", "created_at", "requester_company_id"),
+        Index("ix_intro_introduced_cover", "introduced_at", "requester_company_id", "target_company_id"),
         Index("ix_intro_state_followup", "state", "followup_sent_at"),
     )
 
@@ -86,7 +88,8 @@ class Outcome(SQLModel, table=True):
     __table_args__ = (
         UniqueConstraint("introduction_id", "company_id", name="uq_outcome_intro_company"),
         Index("ix_outcome_created_at", "created_at"),
-        Index("ix_outcome_updated_at", "updated_at"),  # metrics: answers in a period
+        # Metrics: answers in a period, read from the index alone.
+        Index("ix_outcome_updated_at", "updated_at", "outcome", "introduction_id", "company_id", "deal_value"),
     )
 
     id: int | None = Field(default=None, primary_key=True)

@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises: 
-Create Date: 2026-11-29 20:57:19.934641
+Create Date: 2026-11-29 21:03:53.123236
 """
 
 from alembic import op
@@ -98,6 +98,7 @@ def upgrade() -> None:
         batch_op.create_index(batch_op.f('ix_ask_asker_user_id'), ['asker_user_id'], unique=False)
         batch_op.create_index(batch_op.f('ix_ask_company_id'), ['company_id'], unique=False)
         batch_op.create_index('ix_ask_created_at', ['created_at'], unique=False)
+        batch_op.create_index('ix_ask_created_cover', ['created_at', 'company_id', 'unmet', 'matches_shown'], unique=False)
 
     op.create_table('member',
     sa.Column('id', sa.Integer(), nullable=False),
@@ -162,7 +163,9 @@ def upgrade() -> None:
     )
     with op.batch_alter_table('introduction', schema=None) as batch_op:
         batch_op.create_index('ix_intro_created_at', ['created_at'], unique=False)
-        batch_op.create_index('ix_intro_decided_at', ['decided_at'], unique=False)
+        batch_op.create_index('ix_intro_created_cover', ['created_at', 'requester_company_id'], unique=False)
+        batch_op.create_index('ix_intro_decided_at', ['decided_at', 'state', 'created_at'], unique=False)
+        batch_op.create_index('ix_intro_introduced_cover', ['introduced_at', 'requester_company_id', 'target_company_id'], unique=False)
         batch_op.create_index('ix_intro_requester_state', ['requester_company_id', 'state'], unique=False)
         batch_op.create_index('ix_intro_state', ['state'], unique=False)
         batch_op.create_index('ix_intro_state_followup', ['state', 'followup_sent_at'], unique=False)
@@ -186,7 +189,7 @@ def upgrade() -> None:
     with op.batch_alter_table('outcome', schema=None) as batch_op:
         batch_op.create_index('ix_outcome_created_at', ['created_at'], unique=False)
         batch_op.create_index(batch_op.f('ix_outcome_introduction_id'), ['introduction_id'], unique=False)
-        batch_op.create_index('ix_outcome_updated_at', ['updated_at'], unique=False)
+        batch_op.create_index('ix_outcome_updated_at', ['updated_at', 'outcome', 'introduction_id', 'company_id', 'deal_value'], unique=False)
 
     # ### end Alembic commands ###
 
@@ -205,7 +208,9 @@ def downgrade() -> None:
         batch_op.drop_index('ix_intro_state_followup')
         batch_op.drop_index('ix_intro_state')
         batch_op.drop_index('ix_intro_requester_state')
+        batch_op.drop_index('ix_intro_introduced_cover')
         batch_op.drop_index('ix_intro_decided_at')
+        batch_op.drop_index('ix_intro_created_cover')
         batch_op.drop_index('ix_intro_created_at')
 
     op.drop_table('introduction')
@@ -219,6 +224,7 @@ def downgrade() -> None:
 
     op.drop_table('member')
     with op.batch_alter_table('ask', schema=None) as batch_op:
+        batch_op.drop_index('ix_ask_created_cover')
         batch_op.drop_index('ix_ask_created_at')
         batch_op.drop_index(batch_op.f('ix_ask_company_id'))
         batch_op.drop_index(batch_op.f('ix_ask_asker_user_id'))
