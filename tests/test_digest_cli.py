@@ -85,3 +85,10 @@ def test_command_line_prints_json(tmp_path):
     data = json.loads(done.stdout)
     assert CONTRACT_KEYS <= set(data)
     assert data["asks"] == 9  # every ask of the hand-built year, the boundary one included
+
+
+def test_post_refused_by_slack_exits_1_with_the_reason(bot, capsys):
+    bot.clock.set(t(11, 9, 15))
+    bot.fake.inject("chat.postMessage", error="channel_not_found")
+    assert digest_cli(bot.ctx, days=7, as_json=False, post=True, out=io.StringIO()) == 1
+    assert "channel_not_found" in capsys.readouterr().err

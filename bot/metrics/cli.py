@@ -13,6 +13,8 @@ from datetime import UTC, datetime, time, timedelta
 from typing import TextIO
 from zoneinfo import ZoneInfo
 
+from slack_sdk.errors import SlackApiError
+
 from bot.context import BotContext
 from bot.metrics.figures import compute_figures
 from models.db import session_scope
@@ -112,7 +114,11 @@ def digest_cli(ctx: BotContext, *, days: int, as_json: bool, post: bool, out: Te
     if post:
         from bot.metrics.digest import post_digest
 
-        posted = post_digest(ctx, start=start, end=end)
+        try:
+            posted = post_digest(ctx, start=start, end=end)
+        except SlackApiError as exc:  # claimed but not posted: a run after the claim times out retries
+            print(f"partnerbot digest: Slack refused the digest: {exc.response.get('error')}", file=sys.stderr)
+            return 1
         status = (f"posted the digest to {posted.channel} (ts {posted.ts})" if posted
                   else f"the digest for {start.isoformat()} .. {end.isoformat()} was already posted; nothing to do")
         print(status, file=sys.stderr if as_json else out)
