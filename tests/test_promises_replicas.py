@@ -35,10 +35,10 @@ pytestmark = pytest.mark.postgres
 class Replica:
     """One `partnerbot serve` process."""
 
-    def __init__(self, fake, db: str) -> None:
+    def __init__(self, fake, db: str, **overrides: str) -> None:
         self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}"
-        env = {**os.environ, **bot_env(fake, db, PORT=str(self.port))}
+        env = {**os.environ, **bot_env(fake, db, PORT=str(self.port), **overrides)}
         self.proc = subprocess.Popen([sys.executable, "-m", "bot", "serve"], cwd=ROOT, env=env,
                                      stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
         self.slack = SlackRequester(self.url, SIGNING_SECRET, fake)
@@ -98,11 +98,13 @@ def pg(pg_database):
 
 
 @pytest.fixture
-def replicas(pg, fake_slack):
+def replicas(pg, fake_slack, tmp_path):
     started: list[Replica] = []
+    rules = tmp_path / "rules.txt"
+    rules.write_text("Be kind. Tell the vendor manager when a deal closes.", encoding="utf-8")
 
     def start(count: int = 1) -> list[Replica]:
-        new = [Replica(fake_slack, pg[0]) for _ in range(count)]
+        new = [Replica(fake_slack, pg[0], RULES_OF_ENGAGEMENT_FILE=str(rules)) for _ in range(count)]
         for replica in new:
             replica.wait_healthy()
         started.extend(new)
