@@ -227,7 +227,8 @@ def save_profile(session: Session, *, actor: str, data: ProfileInput, company_id
         company = get_company_for_user(session, slack_user_id=actor)
     holder = get_company_by_name(session, name=data.name)
     if holder is not None and (company is None or holder.id != company.id):
-        raise NameTakenError(f"“{data.name}” is already a partner profile. Ask its members or a vendor manager to add you.")
+        raise NameTakenError(f"“{data.name}” is already a partner profile. If you work there, "
+                             "ask a vendor manager to link you to it.")
 
     values = data.as_dict()
     if company is None:
