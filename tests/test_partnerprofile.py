@@ -312,3 +312,22 @@ def test_app_home_edit_button_opens_the_modal_and_nudge_pause(bot):
     assert "is paused" in last_response(bot, 1)["text"]
     assert company_named(bot, GOOD["company"]).paused
 
+
+
+def test_create_edit_pause_delete_on_every_database(bot_any_db):
+    bot = bot_any_db
+    company = create_profile(bot)
+    body = submit(bot, company_id=company.id, certifications="Cisco Gold Certified\nAvaya Platinum").json()
+    assert body["response_action"] == "update"
+    bot.slack.command("/partnerprofile", "pause until 2027-01-15", user_id=OWNER)
+    assert "2027-01-15" in last_response(bot, 1)["text"]
+    bot.slack.command("/partnerprofile", "delete", user_id=OWNER)
+    last_response(bot, 2)
+    bot.slack.block_action("profile_delete_confirm", str(company.id), user_id=OWNER)
+    assert "is deleted" in last_response(bot, 3)["text"]
+    with session_scope(bot.engine) as session:
+        row = session.get(Company, company.id)
+        assert row.deleted_at is not None and row.certifications == [] and not row.paused
+        assert session.exec(select(Member)).all() == []
+        actions = [a.action for a in session.exec(select(AuditLog).order_by(AuditLog.id))]
+        assert actions == ["profile.create", "profile.update", "profile.pause", "profile.delete"]
