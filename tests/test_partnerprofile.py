@@ -331,3 +331,20 @@ def test_create_edit_pause_delete_on_every_database(bot_any_db):
         assert session.exec(select(Member)).all() == []
         actions = [a.action for a in session.exec(select(AuditLog).order_by(AuditLog.id))]
         assert actions == ["profile.create", "profile.update", "profile.pause", "profile.delete"]
+
+
+def test_simultaneous_creates_of_one_name_make_one_profile(bot_any_db):
+    from concurrent.futures import ThreadPoolExecutor
+
+    bot = bot_any_db
+    users = [f"U0RACE{i:04d}" for i in range(6)]
+    with ThreadPoolExecutor(max_workers=len(users)) as pool:
+        bodies = list(pool.map(lambda u: submit(bot, user_id=u).json(), users))
+    actions = sorted(b["response_action"] for b in bodies)
+    assert actions == ["errors"] * 5 + ["update"]
+    for body in bodies:
+        if body["response_action"] == "errors":
+            assert "already a partner profile" in body["errors"]["company"]
+    with session_scope(bot.engine) as session:
+        (company,) = session.exec(select(Company)).all()
+        assert len(member_user_ids(session, company_id=company.id)) == 1
