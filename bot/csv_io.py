@@ -22,6 +22,7 @@ from typing import IO
 
 from sqlalchemy import insert, select, update
 from sqlalchemy.engine import Engine
+from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col
 
 from bot.profiles import LIST_FIELDS, validate_fields
@@ -361,8 +362,13 @@ def import_partners_cli(engine: Engine, path: str, *, quiet: bool = False, out: 
         return 2
     for warning in parsed.warnings:
         print(f"warning: {warning}", file=err)
-    with session_scope(engine) as session:
-        stats = import_rows(session, parsed.rows, progress=None if quiet else Progress(err, "saving ", "rows"))
+    try:
+        with session_scope(engine) as session:
+            stats = import_rows(session, parsed.rows, progress=None if quiet else Progress(err, "saving ", "rows"))
+    except IntegrityError as exc:  # a profile was created in Slack meanwhile under a name in the file
+        print(f"partnerbot: nothing imported: the directory changed during the import ({exc.orig}); "
+              "run the import again", file=err)
+        return 1
     for error in sorted(parsed.errors, key=lambda e: e.line):
         print(f"line {error.line}: {error.message}", file=err)
     print(f"{stats.created} created, {stats.updated} updated, {stats.unchanged} unchanged, "

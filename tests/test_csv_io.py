@@ -266,3 +266,27 @@ def test_any_valid_profile_survives_write_then_read(profiles):
     assert parsed.errors == []
     got = [{k: r.values[k] for k in expected[0]} for r in parsed.rows] if expected else []
     assert got == expected
+
+
+def test_profile_created_in_slack_during_the_import(sqlite_engine, tmp_path, monkeypatch):
+    """Between reading the file and saving, someone creates one of its companies in Slack:
+    the import saves nothing and says to run it again; the second run imports the rest."""
+    import bot.csv_io as csv_io
+
+    real_parse = csv_io.parse_rows
+
+    def parse_then_race(text, **kw):
+        result = real_parse(text, **kw)
+        with session_scope(sqlite_engine) as session:
+            session.add(Company(name="Racer", name_key="racer"))
+        return result
+
+    monkeypatch.setattr(csv_io, "parse_rows", parse_then_race)
+    path = write(tmp_path, "company,capacity\nAlpha,open\nRacer,full\n")
+    code, out, err = run_import(sqlite_engine, path)
+    assert code == 1 and "run the import again" in err and out == ""
+    with session_scope(sqlite_engine) as session:
+        assert [c.name for c in session.exec(select(Company))] == ["Racer"]
+    monkeypatch.setattr(csv_io, "parse_rows", real_parse)
+    code, out, _ = run_import(sqlite_engine, path)
+    assert code == 0 and out.startswith("1 created, 1 updated, 0 unchanged")
