@@ -35,7 +35,7 @@ def create_app(settings: Settings, *, context: BotContext | None = None) -> App:
         signing_secret=settings.slack_signing_secret or "socket-mode-unsigned",
         token_verification_enabled=False,
         process_before_response=False,
-        listener_executor=ctx.executor,
+        listener_executor=ctx.listener_executor,
         raise_error_for_unhandled_request=False,
         logger=logging.getLogger("partnerbot.bolt"),
     )

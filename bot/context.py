@@ -21,5 +21,10 @@ class BotContext:
     clock: Clock = field(default_factory=Clock)
     # Slow work after ack() (matching on a large directory, approval side effects).
     executor: ThreadPoolExecutor = field(default_factory=lambda: ThreadPoolExecutor(max_workers=16))
+    # Bolt runs each listener's ack function here and waits (3 s) for its ack(). Kept apart from
+    # `executor` so slow work queued there can never delay an acknowledgement (a 404 to Slack).
+    # As many workers as the HTTP server's dispatch threads (bot/server.py) that wait on them.
+    listener_executor: ThreadPoolExecutor = field(
+        default_factory=lambda: ThreadPoolExecutor(max_workers=64, thread_name_prefix="ack"))
     # Filled by the parts that need shared in-process state (e.g. the matching index).
     services: dict[str, Any] = field(default_factory=dict)

@@ -1,0 +1,313 @@
+"""Load benchmark: `partnerbot serve` (HTTP mode) under signed `/findpartner` traffic.
+
+Starts a fake Slack Web API server, a database with N synthetic profiles (imported through
+`bot.csv_io`, the CSV import path), and `python -m bot serve` as a subprocess; then sends a
+fixed number of signed `/findpartner` slash commands from C concurrent keep-alive clients.
+
+Prints acknowledgement latency (p50/p95/p99/max), throughput, errors, and LOST responses:
+every command must produce exactly one response_url post at the fake Slack (waited for with a
+bounded timeout). Exits non-zero when there are errors, lost or duplicated responses, or
+(unless --no-target) an acknowledgement p99 over the target.
+
+    python benchmarks/load_http.py                      # 10k profiles, 2000 requests, 50 clients, SQLite
+    python benchmarks/load_http.py --quick              # 1k profiles, 300 requests (CI)
+    python benchmarks/load_http.py --db postgresql+psycopg://postgres@127.0.0.1:5432/postgres
+        (a scratch database is created on that server and dropped afterwards)
+"""
+
+from __future__ import annotations
+
+import argparse
+import http.client
+import os
+import random
+import statistics
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+import uuid
+from collections import Counter
+from pathlib import Path
+from urllib.parse import urlencode
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+from tests.fakeslack import TEAM_ID, FakeSlack  # noqa: E402
+from tests.slackrequests import sign  # noqa: E402
+
+SECRET = "load-benchmark-signing-secret"
+CAPABILITIES = ["unified communications installation", "IP phone apps", "kubernetes consulting", "managed services",
+                "security operations center", "point of sale integration", "disaster recovery", "VoIP telephony",
+                "structured cabling", "cloud migration", "custom mobile apps", "data center networking",
+                "contact center", "video conferencing rooms", "Wi-Fi site surveys", "ERP integration"]
+INDUSTRIES = ["restaurants", "retail", "healthcare", "education", "manufacturing", "finance", "hospitality",
+              "logistics", "government", "energy"]
+REGIONS = ["Arizona", "Texas", "California", "New York", "EMEA", "APAC", "Germany", "Ontario", "Phoenix", "Dallas",
+           "Tucson", "Southwest", "North America", "LATAM", "United Kingdom", "global"]
+TYPES = ["ISV", "IHV", "Solution provider", "Systems integrator", "Installer", "Managed service provider",
+         "Service outsourcer", "Distributor", "Consultancy"]
+ASKS = ["cisco uc install in tucson", "custom ip phone apps for timecards", "k8s help in germany",
+        "MSP for restaurants in arizona", "SOC for a hospital in texas", "POS integration retail california",
+        "DR plan for a bank in new york", "unifed comms installer phoenix", "wifi survey for a school in ontario",
+        "contact center migration EMEA", "video rooms for a hotel chain", "ERP integration manufacturing dallas"]
+
+
+def percentile(values: list[float], p: float) -> float:
+    if not values:
+        return float("nan")
+    ordered = sorted(values)
+    index = min(len(ordered) - 1, max(0, round(p / 100 * (len(ordered) - 1))))
+    return ordered[index]
+
+
+# -- database ----------------------------------------------------------------------------------
+def scratch_database(url: str | None, workdir: Path) -> tuple[str, callable]:
+    """(database URL, cleanup): a SQLite file, or a fresh database on the PostgreSQL server."""
+    if not url or url.startswith("sqlite"):
+        path = workdir / "load.db"
+        return f"sqlite:///{path}", lambda: None
+    from sqlalchemy import text
+    from sqlalchemy.engine import make_url
+
+    from models.db import make_engine
+
+    admin = make_engine(url).execution_options(isolation_level="AUTOCOMMIT")
+    name = f"pbload_{os.getpid()}_{uuid.uuid4().hex[:6]}"
+    with admin.connect() as conn:
+        conn.execute(text(f'CREATE DATABASE "{name}"'))
+
+    def drop() -> None:
+        with admin.connect() as conn:
+            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        admin.dispose()
+
+    return make_url(url).set(database=name).render_as_string(hide_password=False), drop
+
+
+def load_profiles(db_url: str, count: int, seed: int = 7) -> tuple[float, list[str]]:
+    """Import `count` synthetic profiles through the CSV import; (seconds, their Slack users)."""
+    import csv
+    import io
+
+    from bot import csv_io
+    from models.db import make_engine, session_scope, upgrade
+
+    rnd = random.Random(seed)
+    out = io.StringIO()
+    writer = csv.writer(out)
+    writer.writerow(["company", "partner_type", "capabilities", "industries", "regions", "certifications",
+                     "description", "slack_user_id", "capacity", "website"])
+    users = []
+    for i in range(count):
+        user = f"U{i:09d}"
+        users.append(user)
+        caps = rnd.sample(CAPABILITIES, rnd.randint(1, 4))
+        writer.writerow([f"Partner {i:05d} {rnd.choice(['Systems', 'Tech', 'Comms', 'Labs', 'Group'])}",
+                         rnd.choice(TYPES), ";".join(caps), ";".join(rnd.sample(INDUSTRIES, rnd.randint(1, 3))),
+                         ";".join(rnd.sample(REGIONS, rnd.randint(1, 3))),
+                         rnd.choice(["Cisco Gold Certified", "Microsoft Partner", "", "AWS Advanced"]),
+                         f"We deliver {caps[0]} for our customers.", user,
+                         rnd.choices(["open", "limited", "full"], [8, 2, 1])[0], ""])
+    engine = make_engine(db_url)
+    upgrade(engine)
+    started = time.perf_counter()
+    parsed = csv_io.parse_rows(out.getvalue())
+    assert not parsed.errors, parsed.errors[:3]
+    with session_scope(engine) as session:
+        csv_io.import_rows(session, parsed.rows)
+    seconds = time.perf_counter() - started
+    engine.dispose()
+    return seconds, users
+
+
+# -- the bot -------------------------------------------------------------------------------------
+def free_port() -> int:
+    import socket
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def start_bot(fake: FakeSlack, db_url: str, port: int, log_path: Path) -> subprocess.Popen:
+    env = {**os.environ, "SLACK_BOT_TOKEN": "xoxb-load", "SLACK_SIGNING_SECRET": SECRET,
+           "SLACK_API_BASE_URL": fake.api_url, "DATABASE_URL": db_url, "PORT": str(port),
+           "PARTNERBOT_MANAGERS": "U0MANAGER1", "APPROVALS_CHANNEL": "C0APPROVAL", "DIGEST_CHANNEL": "C0DIGEST01"}
+    env.pop("SLACK_APP_TOKEN", None)
+    log = open(log_path, "w")  # noqa: SIM115 - closed with the process
+    proc = subprocess.Popen([sys.executable, "-m", "bot", "--env-file", os.devnull, "serve"], cwd=ROOT, env=env,
+                            stdout=log, stderr=subprocess.STDOUT)
+    deadline = time.monotonic() + 120
+    while time.monotonic() < deadline:
+        if proc.poll() is not None:
+            raise SystemExit(f"partnerbot serve exited; see {log_path}:\n{log_path.read_text()[-3000:]}")
+        try:
+            conn = http.client.HTTPConnection("127.0.0.1", port, timeout=2)
+            conn.request("GET", "/healthz")
+            if conn.getresponse().status == 200:
+                return proc
+        except OSError:
+            time.sleep(0.2)
+    proc.kill()
+    raise SystemExit("partnerbot serve did not become healthy in 120 s")
+
+
+# -- the clients -----------------------------------------------------------------------------------
+class Results:
+    def __init__(self) -> None:
+        self.lock = threading.Lock()
+        self.ack: list[float] = []
+        self.sent_at: dict[str, float] = {}
+        self.errors: Counter = Counter()
+
+
+def command_body(fake: FakeSlack, user: str, text: str) -> tuple[str, str]:
+    url = fake.new_response_url()
+    form = {"token": "legacy", "team_id": TEAM_ID, "team_domain": "partners", "channel_id": "C0GENERAL1",
+            "channel_name": "general", "user_id": user, "user_name": user.lower(), "command": "/findpartner",
+            "text": text, "api_app_id": "A0PARTNERBOT", "response_url": url,
+            "trigger_id": f"trig.{uuid.uuid4().hex[:16]}"}
+    return urlencode(form), url.split("/response/", 1)[1]
+
+
+def client(port: int, fake: FakeSlack, users: list[str], todo: list[int], results: Results, seed: int) -> None:
+    rnd = random.Random(seed)
+    conn = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
+    while True:
+        with results.lock:
+            if not todo:
+                break
+            todo.pop()
+        body, key = command_body(fake, rnd.choice(users), rnd.choice(ASKS))
+        ts = str(int(time.time()))
+        headers = {"Content-Type": "application/x-www-form-urlencoded", "X-Slack-Request-Timestamp": ts,
+                   "X-Slack-Signature": sign(SECRET, ts, body)}
+        started = time.perf_counter()
+        try:
+            conn.request("POST", "/slack/events", body=body.encode(), headers=headers)
+            resp = conn.getresponse()
+            resp.read()
+            elapsed = time.perf_counter() - started
+            with results.lock:
+                results.ack.append(elapsed)
+                results.sent_at[key] = started
+                if resp.status != 200:
+                    results.errors[f"HTTP {resp.status}"] += 1
+        except Exception as exc:  # noqa: BLE001 - every failure is counted and named
+            with results.lock:
+                results.errors[type(exc).__name__] += 1
+            conn.close()
+            conn = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
+    conn.close()
+
+
+def wait_for_responses(fake: FakeSlack, expected: set[str], timeout: float) -> dict[str, list[float]]:
+    """response key -> arrival times of its response_url posts (perf_counter clock)."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        with fake._lock:
+            got = {r["_url"].split("/response/", 1)[1] for r in fake.responses}
+        if expected <= got:
+            break
+        time.sleep(0.1)
+    time.sleep(0.5)  # a duplicate would arrive right after
+    arrivals: dict[str, list[float]] = {}
+    offset = time.perf_counter() - time.monotonic()
+    with fake._lock:
+        for r in fake.responses:
+            arrivals.setdefault(r["_url"].split("/response/", 1)[1], []).append(r["_at"] + offset)
+    return arrivals
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--profiles", type=int, default=10_000)
+    parser.add_argument("--requests", type=int, default=2000)
+    parser.add_argument("--concurrency", type=int, default=50)
+    parser.add_argument("--quick", action="store_true", help="1k profiles, 300 requests (CI)")
+    parser.add_argument("--db", default=None, help="SQLAlchemy URL of a PostgreSQL server (scratch database)")
+    parser.add_argument("--target-p99", type=float, default=1.0, help="acknowledgement p99 target, seconds")
+    parser.add_argument("--no-target", action="store_true", help="do not fail on a missed latency target")
+    parser.add_argument("--response-timeout", type=float, default=120.0)
+    args = parser.parse_args(argv)
+    if args.quick:
+        args.profiles, args.requests = min(args.profiles, 1000), min(args.requests, 300)
+
+    workdir = Path(tempfile.mkdtemp(prefix="pbload-"))
+    fake = FakeSlack().start()
+    db_url, drop_db = scratch_database(args.db, workdir)
+    backend = "postgresql" if db_url.startswith("postgresql") else "sqlite"
+    proc = None
+    try:
+        import_seconds, users = load_profiles(db_url, args.profiles)
+        # Some askers are partners with a profile, some are not.
+        askers = users[: max(1, len(users) // 10)] + [f"UNOPROFILE{i:03d}" for i in range(50)]
+        port = free_port()
+        log_path = workdir / "serve.log"
+        started = time.perf_counter()
+        proc = start_bot(fake, db_url, port, log_path)
+        startup = time.perf_counter() - started
+
+        # One request first: the acknowledgement must be quick even while the index builds.
+        first = Results()
+        client(port, fake, askers, [0], first, seed=1)
+        results = Results()
+        todo = list(range(args.requests))
+        threads = [threading.Thread(target=client, args=(port, fake, askers, todo, results, 100 + i))
+                   for i in range(args.concurrency)]
+        began = time.perf_counter()
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join()
+        send_seconds = time.perf_counter() - began
+
+        expected = set(results.sent_at) | set(first.sent_at)
+        arrivals = wait_for_responses(fake, expected, args.response_timeout)
+        lost = sorted(expected - set(arrivals))
+        duplicated = sorted(k for k in expected if len(arrivals.get(k, [])) > 1)
+        answer_latency = [min(arrivals[k]) - results.sent_at[k] for k in results.sent_at if k in arrivals]
+
+        ack_ms = [a * 1000 for a in results.ack]
+        print(f"partnerbot load benchmark ({backend}): {args.profiles} profiles, {args.requests} /findpartner "
+              f"requests, {args.concurrency} concurrent clients")
+        print(f"  import of profiles (CSV path):  {import_seconds:.1f} s")
+        print(f"  serve start-up (to /healthz):   {startup:.1f} s")
+        print(f"  first request acknowledged in:  {first.ack[0] * 1000 if first.ack else float('nan'):.0f} ms")
+        print(f"  acknowledgement latency (ms):   p50 {percentile(ack_ms, 50):.0f}  p95 {percentile(ack_ms, 95):.0f}  "
+              f"p99 {percentile(ack_ms, 99):.0f}  max {max(ack_ms, default=float('nan')):.0f}")
+        print(f"  throughput (acknowledged):      {len(results.ack) / send_seconds:.0f} requests/s "
+              f"({len(results.ack)} in {send_seconds:.1f} s)")
+        if answer_latency:
+            ans = [a * 1000 for a in answer_latency]
+            print(f"  ranked answer via response_url: p50 {percentile(ans, 50):.0f}  p95 {percentile(ans, 95):.0f}  "
+                  f"p99 {percentile(ans, 99):.0f} ms after the request")
+        print(f"  errors:                         {sum(results.errors.values()) + sum(first.errors.values())} "
+              f"{dict(results.errors + first.errors) or ''}")
+        print(f"  lost responses:                 {len(lost)}")
+        print(f"  duplicated responses:           {len(duplicated)}")
+        failed = bool(results.errors or first.errors or lost or duplicated)
+        p99 = percentile(results.ack, 99)
+        if p99 >= args.target_p99:
+            print(f"  TARGET MISSED: acknowledgement p99 {p99 * 1000:.0f} ms >= {args.target_p99 * 1000:.0f} ms")
+            failed = failed or not args.no_target
+        if lost or results.errors:
+            print(f"  serve log: {log_path}")
+        print("RESULT:", "FAIL" if failed else "OK")
+        return 1 if failed else 0
+    finally:
+        if proc is not None:
+            proc.terminate()
+            try:
+                proc.wait(timeout=20)
+            except subprocess.TimeoutExpired:
+                proc.kill()
+        fake.stop()
+        drop_db()
+
+
+if __name__ == "__main__":
+    sys.exit(main())
