@@ -269,24 +269,23 @@ def test_any_valid_profile_survives_write_then_read(profiles):
 
 
 def test_profile_created_in_slack_during_the_import(sqlite_engine, tmp_path, monkeypatch):
-    """Between reading the file and saving, someone creates one of its companies in Slack:
-    the import saves nothing and says to run it again; the second run imports the rest."""
+    """After the import read the directory and before it saves, someone creates one of the
+    file's companies in Slack: the import saves nothing and says to run it again; the
+    second run imports the rest."""
     import bot.csv_io as csv_io
 
-    real_parse = csv_io.parse_rows
+    class RacingProgress(csv_io.Progress):
+        def __call__(self, done, total):
+            if self.label.startswith("saving") and done == 0:
+                with session_scope(sqlite_engine) as session:
+                    session.add(Company(name="Racer", name_key="racer"))
+            super().__call__(done, total)
 
-    def parse_then_race(text, **kw):
-        result = real_parse(text, **kw)
-        with session_scope(sqlite_engine) as session:
-            session.add(Company(name="Racer", name_key="racer"))
-        return result
-
-    monkeypatch.setattr(csv_io, "parse_rows", parse_then_race)
+    monkeypatch.setattr(csv_io, "Progress", RacingProgress)
     path = write(tmp_path, "company,capacity\nAlpha,open\nRacer,full\n")
-    code, out, err = run_import(sqlite_engine, path)
+    code, out, err = run_import(sqlite_engine, path, quiet=False)
     assert code == 1 and "run the import again" in err and out == ""
     with session_scope(sqlite_engine) as session:
         assert [c.name for c in session.exec(select(Company))] == ["Racer"]
-    monkeypatch.setattr(csv_io, "parse_rows", real_parse)
     code, out, _ = run_import(sqlite_engine, path)
     assert code == 0 and out.startswith("1 created, 1 updated, 0 unchanged")
