@@ -61,21 +61,39 @@ def claim_effects(
 
 def save_progress(session: Session, *, intro_id: int, token: str, **values) -> bool:
     """Store a finished step; False when the lease was lost (another worker took over)."""
-    return _update(session, intro_id, [Introduction.effects_claimed_by == token], values)
+    return _update(session, intro_id, [Introduction.effects_claimed_by == token], values or {"effects_claimed_by": token})
 
 
-def reserve_channel_name(session: Session, *, intro_id: int, token: str, name: str) -> bool:
+def reserve_channel_name(session: Session, *, intro_id: int, token: str, name: str) -> str:
     """Reserve `name` for this introduction before creating it in Slack (unique column).
 
-    False when another introduction holds the name or the lease was lost.
+    "reserved"; "taken" (another introduction holds the name); "has_channel" (a channel is
+    already recorded); "lost" (another worker holds the lease).
     """
     try:
         with session.begin_nested():
-            return _update(session, intro_id, [Introduction.effects_claimed_by == token,
-                                               col(Introduction.channel_id).is_(None)],
-                           {"channel_name": name})
+            if _update(session, intro_id, [Introduction.effects_claimed_by == token,
+                                           col(Introduction.channel_id).is_(None)], {"channel_name": name}):
+                return "reserved"
     except IntegrityError:
-        return False
+        return "taken"
+    intro = get_intro(session, intro_id=intro_id)
+    if intro is not None and intro.channel_id:
+        return "has_channel"
+    return "lost"
+
+
+def record_channel(session: Session, *, intro_id: int, name: str, channel_id: str) -> bool:
+    """Record the channel made under the reserved `name`, lease or not: the name is this
+    introduction's alone, so the channel is too (lets a worker that lost its lease hand over
+    the channel it made instead of leaving it orphaned)."""
+    return _update(session, intro_id, [col(Introduction.channel_id).is_(None), Introduction.channel_name == name],
+                   {"channel_id": channel_id})
+
+
+def recorded_channel(session: Session, *, intro_id: int) -> tuple[str | None, str | None]:
+    intro = get_intro(session, intro_id=intro_id)
+    return (intro.channel_id, intro.channel_name) if intro else (None, None)
 
 
 def release_effects(session: Session, *, intro_id: int, token: str, retry_at: datetime | None, error: str | None) -> bool:

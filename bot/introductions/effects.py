@@ -17,6 +17,7 @@ channel — never a channel shared with the wrong introduction.
 from __future__ import annotations
 
 import logging
+import time
 from dataclasses import dataclass
 
 from slack_sdk.errors import SlackApiError
@@ -41,6 +42,19 @@ UNINVITABLE = {"user_not_found", "user_is_restricted", "user_is_ultra_restricted
 HARMLESS_INVITE = {"already_in_channel", "cant_invite_self"}
 UNDELIVERABLE_DM = {"channel_not_found", "user_not_found", "cannot_dm_bot", "user_disabled", "not_in_channel",
                     "is_archived", "messages_tab_disabled", "restricted_action"}
+
+
+# Seconds a finished step waits for the database to come back before giving up.
+SAVE_PATIENCE = 30.0
+# Seconds a retry that hit `name_taken` on its reserved name waits for the earlier worker
+# (which made that channel) to record it.
+HANDOVER_WAIT = 3.0
+
+
+def _database_unavailable(exc: BaseException) -> bool:
+    from bot.guards import is_database_unavailable
+
+    return is_database_unavailable(exc)
 
 
 class LeaseLost(Exception):
@@ -93,10 +107,27 @@ class _Run:
     def __init__(self, ctx: BotContext, intro_id: int, token: str) -> None:
         self.ctx, self.intro_id, self.token = ctx, intro_id, token
 
+    def patiently(self, work):
+        """Run `work(session)` in a transaction, waiting out a database outage for a while: a
+        step's Slack call may not be repeatable (a channel made, a message posted), so its
+        result is kept rather than left for a retry to redo."""
+        delay, waited = 0.05, 0.0
+        while True:
+            try:
+                with session_scope(self.ctx.engine) as session:
+                    return work(session)
+            except Exception as exc:
+                if waited >= SAVE_PATIENCE or not _database_unavailable(exc):
+                    raise
+                time.sleep(delay)
+                waited += delay
+                delay = min(delay * 2, 0.25)
+
     def save(self, **values) -> None:
-        with session_scope(self.ctx.engine) as session:
-            if not q.save_progress(session, intro_id=self.intro_id, token=self.token, **values):
-                raise LeaseLost(self.intro_id)
+        """Store a finished step while the lease is ours (LeaseLost otherwise)."""
+        if not self.patiently(lambda session: q.save_progress(session, intro_id=self.intro_id, token=self.token,
+                                                               **values)):
+            raise LeaseLost(self.intro_id)
 
     def mark(self, snapshot: Snapshot, step: str) -> None:
         snapshot.intro.effects_done = [*snapshot.intro.effects_done, step]
@@ -295,19 +326,20 @@ def _create_channel(run: _Run, s: Snapshot) -> None:
     base = naming.base_name(s.requester.name, s.target.name, requester_id=intro.requester_company_id,
                             target_id=intro.target_company_id)
     reserved = intro.channel_name  # reserved by an earlier attempt: maybe created, maybe not
-    names = list(naming.candidates(base, intro_id=intro.id))
-    if reserved and reserved not in names:
-        names.insert(0, reserved)
-    elif reserved:
-        names.remove(reserved)
+    names = [n for n in naming.candidates(base, intro_id=intro.id) if n != reserved]
+    if reserved:
         names.insert(0, reserved)
     for name in names:
         if name != reserved:
-            with session_scope(ctx.engine) as session:
-                if not q.reserve_channel_name(session, intro_id=intro.id, token=run.token, name=name):
-                    if q.get_intro(session, intro_id=intro.id).effects_claimed_by != run.token:
-                        raise LeaseLost(intro.id)
-                    continue  # another introduction holds this name
+            status = run.patiently(lambda session, n=name: q.reserve_channel_name(
+                session, intro_id=intro.id, token=run.token, name=n))
+            if status == "lost":
+                raise LeaseLost(intro.id)
+            if status == "taken":
+                continue  # another introduction holds this name
+            if status == "has_channel":  # an earlier worker recorded it meanwhile
+                _use_recorded_channel(run, s)
+                return
             intro.channel_name = name
         try:
             resp = ctx.client.conversations_create(name=name, is_private=True)
@@ -315,18 +347,46 @@ def _create_channel(run: _Run, s: Snapshot) -> None:
         except SlackApiError as exc:
             if _error(exc) != "name_taken":
                 raise
-            channel_id = _find_own_channel(ctx, name) if name == reserved else None
+            if name != reserved:
+                continue  # a name nobody of ours tried before: someone else's channel
+            # Our own earlier attempt may have made it: wait for that worker to record it,
+            # else look for a private channel of that name created by the bot.
+            if _await_recorded_channel(run):
+                _use_recorded_channel(run, s)
+                return
+            channel_id = _find_own_channel(ctx, name)
             if channel_id is None:
                 reserved = None
                 continue
             log.info("introduction %s: adopting channel %s created by an earlier attempt", intro.id, name)
-        intro.channel_id, intro.channel_name = channel_id, name
-        run.save(channel_id=channel_id, channel_name=name)
+        run.patiently(lambda session, n=name, c=channel_id: q.record_channel(
+            session, intro_id=intro.id, name=n, channel_id=c))
+        _use_recorded_channel(run, s)
         with session_scope(ctx.engine) as session:
             audit.record(session, actor="system", action="intro_channel_created", entity=ENTITY, entity_id=intro.id,
-                         detail={"channel_id": channel_id, "channel_name": name}, at=ctx.clock.now())
+                         detail={"channel_id": intro.channel_id, "channel_name": intro.channel_name},
+                         at=ctx.clock.now())
         return
     raise RuntimeError(f"no free channel name for introduction {intro.id}")
+
+
+def _use_recorded_channel(run: _Run, s: Snapshot) -> None:
+    channel_id, name = run.patiently(lambda session: q.recorded_channel(session, intro_id=s.intro.id))
+    if not channel_id:
+        raise LeaseLost(s.intro.id)
+    s.intro.channel_id, s.intro.channel_name = channel_id, name
+    run.save()  # still ours? (raises LeaseLost otherwise)
+
+
+def _await_recorded_channel(run: _Run, seconds: float = HANDOVER_WAIT) -> bool:
+    deadline = time.monotonic() + seconds
+    while True:
+        channel_id, _ = run.patiently(lambda session: q.recorded_channel(session, intro_id=run.intro_id))
+        if channel_id:
+            return True
+        if time.monotonic() >= deadline:
+            return False
+        time.sleep(0.2)
 
 
 def _update_approval_messages(ctx: BotContext, s: Snapshot, *, approved: bool) -> None:
