@@ -184,3 +184,20 @@ def test_demo_loads_the_sample_and_is_idempotent(tmp_path, monkeypatch):
     engine.dispose()
     assert len(companies) >= 60
     assert len({c.partner_type.lower() for c in companies}) >= 9
+
+
+def test_warm_up_builds_the_index_in_the_background_only_for_a_large_directory(sqlite_engine, monkeypatch):
+    from concurrent.futures import ThreadPoolExecutor
+
+    from bot.context import BotContext
+    from bot.matching import service
+
+    tucson_directory(sqlite_engine)
+    for threshold, built in [(100, False), (3, True)]:
+        monkeypatch.setattr(service, "WARM_UP_FROM", threshold)
+        ctx = BotContext(settings=Settings(), engine=sqlite_engine, client=None, executor=ThreadPoolExecutor(1))
+        service.warm_up(ctx)
+        ctx.executor.shutdown(wait=True)
+        assert ("directory" in ctx.services) is built
+        if built:
+            assert ctx.services["directory"].index.live == 6

@@ -2,14 +2,22 @@
 
 from __future__ import annotations
 
+import logging
 from dataclasses import dataclass, field
+
+from sqlalchemy import func
+from sqlmodel import select
 
 from bot.context import BotContext
 from bot.matching.directory import get_directory
+from bot.matching.places import gazetteer
 from bot.matching.scorer import Ranking
+from bot.matching.vocabulary import load_vocabulary
 from models.asks import record_ask
-from models.company import get_company_for_user, member_user_ids
+from models.company import Company, get_company_for_user, member_user_ids
 from models.db import session_scope
+
+log = logging.getLogger(__name__)
 
 DEFAULT_TOP = 5
 
@@ -23,9 +31,29 @@ class AskAnswer:
     asker_has_profile: bool = False
 
 
+WARM_UP_FROM = 5_000  # profiles; below this the first ask builds the index in well under a second
+
+
 def warm_up(ctx: BotContext) -> None:
-    """Build the index in the background at start, so the first ask is fast on a big directory."""
-    get_directory(ctx.services, ctx.engine).sync()
+    """At start: load the vocabulary and places in the background (no database work), and on a
+    large directory build the index in the background too, so the first ask is fast."""
+    try:
+        with session_scope(ctx.engine) as session:
+            count = session.exec(select(func.count()).select_from(Company)).one()
+    except Exception:  # the database may be down at start: the first ask builds it
+        log.warning("matching warm-up: cannot count profiles", exc_info=True)
+        count = 0
+    ctx.executor.submit(_warm, ctx, count >= WARM_UP_FROM)
+
+
+def _warm(ctx: BotContext, build_index: bool) -> None:
+    try:
+        load_vocabulary()
+        gazetteer()
+        if build_index:
+            get_directory(ctx.services, ctx.engine).sync()
+    except Exception:  # the first ask does it instead
+        log.warning("matching warm-up failed", exc_info=True)
 
 
 def answer_ask(ctx: BotContext, *, user_id: str, text: str, industry: str | None = None, region: str | None = None,

@@ -4,19 +4,15 @@ the trigger_id expires in 3 seconds)."""
 
 from __future__ import annotations
 
-import logging
-
 from slack_bolt import App
 
 from bot.blocks.matches import ask_modal, results_message, searching_text
 from bot.context import BotContext
 from bot.matching.service import answer_ask, warm_up
 
-log = logging.getLogger(__name__)
-
 
 def register(app: App, ctx: BotContext) -> None:
-    ctx.executor.submit(_warm_up, ctx)
+    warm_up(ctx)
 
     def ack_findpartner(ack, body, client):
         text = (body.get("text") or "").strip()
@@ -36,10 +32,3 @@ def register(app: App, ctx: BotContext) -> None:
         respond(response_type="ephemeral", replace_original=True, text=fallback, blocks=blocks)
 
     app.command("/findpartner")(ack=ack_findpartner, lazy=[answer])
-
-
-def _warm_up(ctx: BotContext) -> None:
-    try:
-        warm_up(ctx)
-    except Exception:  # the first ask builds it instead
-        log.warning("matching index warm-up failed", exc_info=True)
