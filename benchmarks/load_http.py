@@ -87,7 +87,25 @@ def scratch_database(url: str | None, workdir: Path) -> tuple[str, callable]:
     return make_url(url).set(database=name).render_as_string(hide_password=False), drop
 
 
-def load_profiles(db_url: str, count: int, seed: int = 7) -> tuple[float, list[str]]:
+def spread_edit_times(engine, *, days: int = 60) -> None:
+    """Profiles edited over the last weeks, as in a live directory (one edit time each),
+    instead of the one timestamp a bulk import gives every row."""
+    from datetime import UTC, datetime, timedelta
+
+    from sqlalchemy import bindparam, select, update
+
+    from models.company import Company
+
+    table = Company.__table__
+    now = datetime.now(UTC)
+    with engine.begin() as conn:
+        ids = list(conn.execute(select(table.c.id)).scalars())
+        step = timedelta(days=days) / max(1, len(ids))
+        stmt = update(table).where(table.c.id == bindparam("cid")).values(updated_at=bindparam("at"))
+        conn.execute(stmt, [{"cid": cid, "at": now - step * (len(ids) - n)} for n, cid in enumerate(ids)])
+
+
+def load_profiles(db_url: str, count: int, seed: int = 7, *, fresh_import: bool = False) -> tuple[float, list[str]]:
     """Import `count` synthetic profiles through the CSV import; (seconds, their Slack users)."""
     import csv
     import io
@@ -119,6 +137,8 @@ def load_profiles(db_url: str, count: int, seed: int = 7) -> tuple[float, list[s
     with session_scope(engine) as session:
         csv_io.import_rows(session, parsed.rows)
     seconds = time.perf_counter() - started
+    if not fresh_import:
+        spread_edit_times(engine)
     engine.dispose()
     return seconds, users
 
@@ -204,13 +224,21 @@ def client(port: int, fake: FakeSlack, users: list[str], todo: list[int], result
     conn.close()
 
 
-def wait_for_responses(fake: FakeSlack, expected: set[str], timeout: float) -> dict[str, list[float]]:
-    """response key -> arrival times of its response_url posts (perf_counter clock)."""
+def wait_for_responses(fake: FakeSlack, expected: set[str], timeout: float, stall: float) -> dict[str, list[float]]:
+    """response key -> arrival times of its response_url posts (perf_counter clock).
+
+    Waits while answers keep coming (a backlog drains), until all arrived, nothing arrived
+    for `stall` seconds (the rest are lost), or `timeout` in all."""
     deadline = time.monotonic() + timeout
+    seen, last_progress = -1, time.monotonic()
     while time.monotonic() < deadline:
         with fake._lock:
             got = {r["_url"].split("/response/", 1)[1] for r in fake.responses}
         if expected <= got:
+            break
+        if len(got) != seen:
+            seen, last_progress = len(got), time.monotonic()
+        elif time.monotonic() - last_progress > stall:
             break
         time.sleep(0.1)
     time.sleep(0.5)  # a duplicate would arrive right after
@@ -231,7 +259,13 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--db", default=None, help="SQLAlchemy URL of a PostgreSQL server (scratch database)")
     parser.add_argument("--target-p99", type=float, default=1.0, help="acknowledgement p99 target, seconds")
     parser.add_argument("--no-target", action="store_true", help="do not fail on a missed latency target")
-    parser.add_argument("--response-timeout", type=float, default=120.0)
+    parser.add_argument("--response-timeout", type=float, default=1800.0,
+                        help="at most this long for every answer (Slack keeps a response_url 30 minutes)")
+    parser.add_argument("--stall-timeout", type=float, default=30.0,
+                        help="answers missing when none arrived for this long are LOST")
+    parser.add_argument("--fresh-import", action="store_true",
+                        help="serve right after a bulk import (every profile with the same edit time) instead "
+                             "of a directory edited over weeks")
     args = parser.parse_args(argv)
     if args.quick:
         args.profiles, args.requests = min(args.profiles, 1000), min(args.requests, 300)
@@ -242,7 +276,7 @@ def main(argv: list[str] | None = None) -> int:
     backend = "postgresql" if db_url.startswith("postgresql") else "sqlite"
     proc = None
     try:
-        import_seconds, users = load_profiles(db_url, args.profiles)
+        import_seconds, users = load_profiles(db_url, args.profiles, fresh_import=args.fresh_import)
         # Some askers are partners with a profile, some are not.
         askers = users[: max(1, len(users) // 10)] + [f"UNOPROFILE{i:03d}" for i in range(50)]
         port = free_port()
@@ -266,14 +300,15 @@ def main(argv: list[str] | None = None) -> int:
         send_seconds = time.perf_counter() - began
 
         expected = set(results.sent_at) | set(first.sent_at)
-        arrivals = wait_for_responses(fake, expected, args.response_timeout)
+        arrivals = wait_for_responses(fake, expected, args.response_timeout, args.stall_timeout)
         lost = sorted(expected - set(arrivals))
         duplicated = sorted(k for k in expected if len(arrivals.get(k, [])) > 1)
         answer_latency = [min(arrivals[k]) - results.sent_at[k] for k in results.sent_at if k in arrivals]
 
         ack_ms = [a * 1000 for a in results.ack]
         print(f"partnerbot load benchmark ({backend}): {args.profiles} profiles, {args.requests} /findpartner "
-              f"requests, {args.concurrency} concurrent clients")
+              f"requests, {args.concurrency} concurrent clients"
+              f"{' (right after a bulk import)' if args.fresh_import else ''}")
         print(f"  import of profiles (CSV path):  {import_seconds:.1f} s")
         print(f"  serve start-up (to /healthz):   {startup:.1f} s")
         print(f"  first request acknowledged in:  {first.ack[0] * 1000 if first.ack else float('nan'):.0f} ms")
@@ -283,8 +318,10 @@ def main(argv: list[str] | None = None) -> int:
               f"({len(results.ack)} in {send_seconds:.1f} s)")
         if answer_latency:
             ans = [a * 1000 for a in answer_latency]
+            drained = max(answer_latency) + min(results.sent_at.values()) - began if answer_latency else 0
             print(f"  ranked answer via response_url: p50 {percentile(ans, 50):.0f}  p95 {percentile(ans, 95):.0f}  "
-                  f"p99 {percentile(ans, 99):.0f} ms after the request")
+                  f"p99 {percentile(ans, 99):.0f} ms after the request "
+                  f"({len(answer_latency) / max(drained, 1e-9):.1f} answers/s)")
         print(f"  errors:                         {sum(results.errors.values()) + sum(first.errors.values())} "
               f"{dict(results.errors + first.errors) or ''}")
         print(f"  lost responses:                 {len(lost)}")
