@@ -19,6 +19,7 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
+from sqlalchemy import update
 from sqlmodel import Session, select
 
 from models.db import make_engine
@@ -272,9 +273,13 @@ def test_a_restart_at_any_step_of_an_approval_completes_it(pg, fake_slack, repli
 
     fake_slack.faults.clear()
     fake_slack.overrides.clear()
+    # The restart comes after the dead worker's lease (5 minutes) and retry back-off ran out.
+    with engine.begin() as conn:
+        conn.execute(update(Introduction).values(next_attempt_at=datetime.now(UTC) - timedelta(seconds=1)))
     (second,) = replicas(1)
-    # The new process's own scheduler, and a cron `run-due` past the retry back-off, finish it.
-    run_due_concurrently(fake_slack, url, datetime.now(UTC) + timedelta(minutes=10), copies=1)
+    # The new process's own scheduler (first run seconds after start-up) and a cron `run-due`
+    # at the same time finish it, once.
+    run_due_concurrently(fake_slack, url, datetime.now(UTC), copies=1)
     wait_introduced(engine, 1)
     fake_slack.settle(quiet=1.0, timeout=30)
 
