@@ -7,8 +7,6 @@ import io
 import json
 from datetime import UTC, date, datetime, timedelta
 
-import pytest
-
 from bot.config import Settings
 from bot.matching.cli import match_cli
 from bot.matching.directory import Directory

@@ -1,10 +1,12 @@
 """The directory shared by a process: the index, kept in step with the database.
 
-Before each query it reads only what changed (rows with `updated_at` at or after the
-watermark, minus a few seconds for transactions that committed late) plus the small set of
-paused, full, limited or deleted rows, so a profile edited by any process or replica shows
-in the next answer without a full rebuild. A row count that disagrees with the index (a
-hard delete) triggers a full reload.
+Before each query it reads only what changed: the (id, updated_at) of rows stamped after the
+watermark (for a few seconds after it moves, from a little before it, for transactions that
+committed late), then the full rows of those that differ from the index. So a profile edited
+by any process or replica shows in the next answer without a rebuild. A safety pass (every
+query on a small directory, every few seconds on a large one) compares all (id, updated_at)
+pairs, re-reads pause/capacity/delete flags and the row count; a count that disagrees with
+the index (a hard delete) triggers a full reload.
 """
 
 from __future__ import annotations
@@ -27,10 +29,11 @@ from models.introduction import open_intro_counts
 
 SERVICE_KEY = "directory"
 LATE_COMMIT_SLACK = timedelta(seconds=5)
-# Writers whose clocks disagree (another replica, a test's fake clock) can stamp an edit
-# older than the watermark. A scan of (id, updated_at) catches those: on every query for a
-# small directory, at most every few seconds for a large one.
-VERIFY_ALWAYS_BELOW = 20_000
+# The safety pass: writers whose clocks disagree (another replica, a test's fake clock) can
+# stamp an edit older than the watermark, and a writer might change pause/capacity/delete
+# without stamping. A scan of (id, updated_at), the status flags and the row count catch
+# those: on every query for a small directory, at most every few seconds for a large one.
+VERIFY_ALWAYS_BELOW = 2_000
 VERIFY_EVERY_S = 5.0
 
 _T = Company.__table__
@@ -55,32 +58,45 @@ class Directory:
         self.watermark: datetime | None = None
         self._flagged: set[int] = set()  # ids whose status was non-default at the last sync
         self._verified_at = 0.0
+        self._watermark_moved_at = 0.0
 
     def sync(self) -> None:
         with self.lock, self.engine.connect() as conn:
             if self.watermark is None:
                 self._full_load(conn)
                 return
-            rows = conn.execute(select(_T).where(_T.c.updated_at >= self.watermark - LATE_COMMIT_SLACK)).all()
-            for row in rows:
-                self.index.upsert(record_from_row(row))
-                self.watermark = max(self.watermark, row.updated_at)
-            self._sync_status(conn)
-            self._verify(conn)
-            live = conn.execute(select(func.count()).select_from(_T).where(_T.c.deleted_at.is_(None))).scalar_one()
-            if live != self.index.live:
-                self._full_load(conn)
-                return
+            now = time.monotonic()
+            safety_pass = self.index.live < VERIFY_ALWAYS_BELOW or now - self._verified_at >= VERIFY_EVERY_S
+            self._apply_changes(conn, verify=safety_pass)
+            if safety_pass:
+                self._verified_at = now
+                self._sync_status(conn)
+                live = conn.execute(select(func.count()).select_from(_T).where(_T.c.deleted_at.is_(None))).scalar_one()
+                if live != self.index.live:
+                    self._full_load(conn)
+                    return
             self.index.maybe_compact()
 
-    def _verify(self, conn) -> None:
-        now = time.monotonic()
-        if self.index.live >= VERIFY_ALWAYS_BELOW and now - self._verified_at < VERIFY_EVERY_S:
-            return
-        self._verified_at = now
+    def _apply_changes(self, conn, *, verify: bool) -> None:
+        """Re-read only rows whose (id, updated_at) differ from the index's: those stamped
+        since the watermark, or (the safety pass) any row at all."""
         index = self.index
-        stale = [cid for cid, ts in conn.execute(select(_T.c.id, _T.c.updated_at).where(_T.c.deleted_at.is_(None)))
-                 if cid not in index.slot_of or index.records[index.slot_of[cid]].updated_at != ts]
+        if verify:
+            pairs = conn.execute(select(_T.c.id, _T.c.updated_at).where(_T.c.deleted_at.is_(None)))
+        elif time.monotonic() - self._watermark_moved_at <= 2 * LATE_COMMIT_SLACK.total_seconds():
+            # A transaction that started before the newest write may still commit an older stamp.
+            pairs = conn.execute(select(_T.c.id, _T.c.updated_at).where(
+                _T.c.updated_at >= self.watermark - LATE_COMMIT_SLACK))
+        else:
+            pairs = conn.execute(select(_T.c.id, _T.c.updated_at).where(_T.c.updated_at > self.watermark))
+        stale = []
+        for cid, ts in pairs:
+            slot = index.slot_of.get(cid)
+            if slot is None or index.records[slot].updated_at != ts:
+                stale.append(cid)
+            if ts is not None and ts > self.watermark:
+                self.watermark = ts
+                self._watermark_moved_at = time.monotonic()
         for start in range(0, len(stale), 500):
             for row in conn.execute(select(_T).where(_T.c.id.in_(stale[start:start + 500]))):
                 index.upsert(record_from_row(row))
@@ -93,6 +109,7 @@ class Directory:
             self.index.upsert(record_from_row(row))
             latest = row.updated_at if latest is None or row.updated_at > latest else latest
         self.watermark = latest or datetime(1970, 1, 1, tzinfo=datetime.now().astimezone().tzinfo)
+        self._watermark_moved_at = self._verified_at = time.monotonic()
         self._flagged = {cid for cid, slot in self.index.slot_of.items()
                          if self.index.records[slot].status != ("open", False, None, False)}
 
@@ -116,9 +133,9 @@ class Directory:
             self.index.remove(cid)
             return
         rec = self.index.records[slot]
-        new = dataclasses.replace(rec, capacity=capacity or "open", paused=paused, paused_until=paused_until)
-        if new != rec:
-            self.index.set_status(slot, new)
+        if (rec.capacity, rec.paused, rec.paused_until) != (capacity or "open", paused, paused_until):
+            self.index.set_status(slot, dataclasses.replace(rec, capacity=capacity or "open", paused=paused,
+                                                             paused_until=paused_until))
 
     def rank(self, text: str, *, today: date, exclude_company_id: int | None = None, max_open: int | None = None,
              top: int = 5, industry: str | None = None, region: str | None = None) -> Ranking:

@@ -10,7 +10,6 @@ are compacted away when they outnumber live ones.
 from __future__ import annotations
 
 import math
-import threading
 from array import array
 from collections import Counter
 from collections.abc import Iterable
