@@ -133,3 +133,68 @@ def test_request_never_posted_for_approval_is_posted_by_the_job(bot):
     row = intros(bot.engine)[0]
     assert row.approval_messages and row.approval_messages[0]["channel"] == "C0APPROVAL"
     assert run_due(bot.ctx)["intro_pending_effects"] == 0
+
+
+def test_retry_job_first_runs_right_after_start():
+    from datetime import UTC, datetime
+
+    from bot.introductions.jobs import JOBS
+
+    job = next(j for j in JOBS if j.name == "intro_pending_effects")
+    now = datetime.now(UTC)
+    first = job.trigger(None).get_next_fire_time(None, now)
+    assert timedelta(0) < first - now <= timedelta(seconds=5)
+
+
+def test_cli_run_due_completes_a_pending_approval(fake_slack, sqlite_url, monkeypatch, capsys):
+    from bot.cli import main
+    from models.db import make_engine
+    from tests.conftest import bot_env
+
+    engine = make_engine(sqlite_url)
+    s = seed(engine)
+    from models.introduction import Introduction
+
+    with session_scope(engine) as session:
+        row = Introduction(ask_id=s.ask_id, requester_user_id="U0PARTNER1", requester_company_id=s.requester_id,
+                           target_company_id=s.target_id, state="approved", decided_by=MANAGER,
+                           approval_messages=[{"channel": "C0APPROVAL", "ts": "1.1"}])
+        session.add(row)
+        session.flush()
+        intro_id = row.id
+    for key, value in bot_env(fake_slack, sqlite_url).items():
+        monkeypatch.setenv(key, value)
+    assert main(["--env-file", "/nonexistent/.env", "jobs", "run-due"]) == 0
+    assert "intro_pending_effects: 1" in capsys.readouterr().out
+    assert intro(engine, intro_id).state == IntroState.INTRODUCED
+    assert len(fake_slack.calls_to("conversations.create")) == 1
+    assert main(["--env-file", "/nonexistent/.env", "jobs", "run-due"]) == 0
+    assert "intro_pending_effects: 0" in capsys.readouterr().out
+    engine.dispose()
+
+
+def test_a_slow_worker_hands_over_the_channel_it_made(bot):
+    """Worker A made the channel but was slow to record it; its lease ran out and the job
+    (worker B) took over: B waits for A's record instead of making a second channel."""
+    import threading
+    import time
+
+    from models.intro_queries import record_channel
+
+    s = seed(bot.engine)
+    row = request_and_wait(bot, s)
+    _crashed_after_create(bot, row, BASE_NAME)  # A made BASE_NAME; its lease has run out
+
+    def worker_a_records_late() -> None:
+        time.sleep(0.7)
+        with session_scope(bot.engine) as session:
+            assert record_channel(session, intro_id=row.id, name=BASE_NAME, channel_id="C0FROMA001")
+
+    late = threading.Thread(target=worker_a_records_late)
+    late.start()
+    assert run_due(bot.ctx)["intro_pending_effects"] == 1
+    late.join()
+    done = intro(bot.engine, row.id)
+    assert done.channel_id == "C0FROMA001" and done.channel_name == BASE_NAME
+    assert [c.args["_answer"].get("error") for c in bot.fake.calls_to("conversations.create")] == ["name_taken"]
+    assert {c.args["channel"] for c in bot.fake.calls_to("conversations.setTopic")} == {"C0FROMA001"}
