@@ -20,7 +20,7 @@ from datetime import datetime
 from pathlib import Path
 from typing import IO
 
-from sqlalchemy import insert, select, update
+from sqlalchemy import bindparam, insert, select, update
 from sqlalchemy.engine import Engine
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col
@@ -271,8 +271,6 @@ def import_rows(session: Session, rows: list[PartnerRow], *, now: datetime | Non
                 progress(done, total)
         if moved:
             mt = Member.__table__
-            from sqlalchemy import bindparam
-
             stmt = update(mt).where(mt.c.slack_user_id == bindparam("b_user")).values(company_id=bindparam("b_company"))
             for batch in _batches(moved):
                 session.connection().execute(stmt, batch)
