@@ -159,3 +159,20 @@ def test_modal_submit_ranks_and_answers_by_direct_message(bot):
         "Cisco UC installation", "sandwich restaurants", "Tucson, AZ", "26 franchises", "This quarter")
     values = [json.loads(b["value"]) for b in _buttons(call.args["blocks"])]
     assert values[0] == {"ask_id": ask.id, "company_id": ids["Calence"]}
+
+
+def test_help_answers_usage_without_searching(bot):
+    reply = bot.slack.command("/findpartner", "help", user_id=ASKER)
+    assert reply.status == 200
+    assert "/findpartner" in reply.json()["text"] and "structured ask" in reply.json()["text"]
+    bot.fake.settle()
+    assert bot.fake.responses == [] and _asks(bot.engine) == []
+
+
+def test_the_askers_own_text_is_escaped_too(bot):
+    tucson_directory(bot.engine)
+    reply = bot.slack.command("/findpartner", "UC install <!channel> in Tucson", user_id=ASKER)
+    assert "<!channel>" not in reply.json()["text"]
+    answer = bot.fake.wait_for_response()[0]
+    assert "<!channel>" not in answer["text"] and "<!channel>" not in _dump(answer["blocks"])
+    assert "&lt;!channel&gt;" in _dump(answer["blocks"])

@@ -7,7 +7,7 @@ from __future__ import annotations
 import json
 
 from bot.matching.scorer import Match, Ranking
-from bot.text import plain, safe
+from bot.text import safe
 
 REQUEST_INTRO = "request_intro"
 ASK_MODAL_CALLBACK = "findpartner_ask"
@@ -26,6 +26,14 @@ def _section(text: str) -> dict:
 
 def _context(text: str) -> dict:
     return {"type": "context", "elements": [{"type": "mrkdwn", "text": text}]}
+
+
+USAGE = ("*/findpartner* — find partners who can do what you need\n"
+         "• `/findpartner cisco UC install plus custom IP phone apps in Tucson, AZ` — ranked partners, "
+         "with the reasons they match and a *Request intro* button\n"
+         "• `/findpartner` — a form for a structured ask (need, industry, region, customer context, timing)\n"
+         "Several needs are fine (“plus”, “and”, commas); places can be cities, states, countries or "
+         "regions like EMEA.")
 
 
 def searching_text(text: str) -> str:
@@ -73,7 +81,7 @@ def results_message(*, ask_id: int, ranking: Ranking, linked: set[int], asker_ha
     if not ranking.matches:
         return no_match_message(title, ranking.needs)
     count = min(len(ranking.matches), MAX_SHOWN)
-    fallback = f"{count} partner{'s' if count != 1 else ''} for “{plain(title, 200)}”"
+    fallback = f"{count} partner{'s' if count != 1 else ''} for “{safe(title, 200)}”"
     blocks: list[dict] = [_section(f"*Partners for* “{safe(title, 500)}”")]
     if ranking.ask.places:
         blocks.append(_context("Places read: " + ", ".join(safe(p.name, 80) for p in ranking.ask.places[:5])))
@@ -90,7 +98,7 @@ def results_message(*, ask_id: int, ranking: Ranking, linked: set[int], asker_ha
 
 def no_match_message(text: str, needs: list[str]) -> tuple[str, list[dict]]:
     """Honest: nobody matches well; no weak matches dressed up as good ones."""
-    fallback = f"No partner matches “{plain(text, 200)}” well enough yet."
+    fallback = f"No partner matches “{safe(text, 200)}” well enough yet."
     body = (f"No partner in the directory matches “{safe(text, 500)}” well enough yet.\n"
             "I've recorded it as unmet demand, so the vendor team sees what partners are missing.")
     blocks = [_section(body)]

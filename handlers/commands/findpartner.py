@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from slack_bolt import App
 
-from bot.blocks.matches import ask_modal, results_message, searching_text
+from bot.blocks.matches import USAGE, ask_modal, results_message, searching_text
 from bot.context import BotContext
 from bot.matching.service import answer_ask, warm_up
 
@@ -16,6 +16,9 @@ def register(app: App, ctx: BotContext) -> None:
 
     def ack_findpartner(ack, body, client):
         text = (body.get("text") or "").strip()
+        if _is_help(text):
+            ack(response_type="ephemeral", text=USAGE)
+            return
         if text:
             ack(response_type="ephemeral", text=searching_text(text))
             return
@@ -24,7 +27,7 @@ def register(app: App, ctx: BotContext) -> None:
 
     def answer(body, respond):
         text = (body.get("text") or "").strip()
-        if not text:
+        if not text or _is_help(text):
             return
         result = answer_ask(ctx, user_id=body["user_id"], text=text)
         fallback, blocks = results_message(ask_id=result.ask_id, ranking=result.ranking, linked=result.linked,
@@ -32,3 +35,7 @@ def register(app: App, ctx: BotContext) -> None:
         respond(response_type="ephemeral", replace_original=True, text=fallback, blocks=blocks)
 
     app.command("/findpartner")(ack=ack_findpartner, lazy=[answer])
+
+
+def _is_help(text: str) -> bool:
+    return text.lower() in ("help", "-h", "--help", "?")
