@@ -19,7 +19,10 @@ import numpy as np
 from rapidfuzz import fuzz, process
 
 from bot.matching.places import Gazetteer, gazetteer
-from bot.matching.profile import IMPORTANCE, KNOWN_WORD_IMPORTANCE, ProfileAnalysis, ProfileRecord, analyze_profile, term_kind
+from bot.matching.profile import (
+    IMPORTANCE, KNOWN_WORD_IMPORTANCE, UNKNOWN_WORD_IMPORTANCE, ProfileAnalysis, ProfileRecord, analyze_profile,
+    term_kind,
+)
 from bot.matching.textnorm import Term
 from bot.matching.vocabulary import Vocabulary, load_vocabulary
 
@@ -206,8 +209,8 @@ class DirectoryIndex:
         return math.log(1.0 + n / (1.0 + max(self.df.get(key, 0), 0)))
 
     def importance(self, term: Term) -> float:
-        if term.key.startswith("w:") and term.kind == "capability" and self.df.get(term.key, 0) > 0:
-            return KNOWN_WORD_IMPORTANCE
+        if term.key.startswith("w:") and term.kind == "capability":
+            return KNOWN_WORD_IMPORTANCE if self.df.get(term.key, 0) > 0 else UNKNOWN_WORD_IMPORTANCE
         return IMPORTANCE[term_kind(term.key, self.vocab)]
 
     def term_mass(self, terms: list[Term]) -> float:

@@ -26,8 +26,11 @@ FIELD_WEIGHTS: dict[str, dict[str, float]] = {
 # How much a term of each kind counts in an ask: a missing capability hurts most.
 IMPORTANCE = {"capability": 1.0, "vendor": 0.7, "industry": 0.6, "certification": 0.5, "partner_type": 0.5}
 # A plain word the directory knows is often a modifier ("monitoring", "offsite"); a curated
-# concept, or a word nobody in the directory uses (the thing nobody offers), counts fully.
+# concept counts fully.
 KNOWN_WORD_IMPORTANCE = 0.5
+# A word nobody in the directory or the vocabulary uses: the thing nobody offers, or a detail
+# of the customer's situation ("office", "shops"). It counts, but not as much as a concept.
+UNKNOWN_WORD_IMPORTANCE = 0.6
 # Words inside a profile's multi-word concept ("cloud migration") also match alone, for less.
 INNER_WORD_FACTOR = 0.7
 # A narrower concept answers an ask for its broader one ("penetration testing" -> "cybersecurity").
