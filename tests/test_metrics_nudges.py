@@ -6,7 +6,7 @@ import pytest
 from sqlmodel import select
 
 from bot.blocks.limits import check_blocks
-from bot.blocks.nudge import nudge_blocks
+from bot.blocks.nudge import nudge_blocks, nudge_text
 from bot.metrics.nudges import nudge_candidates, send_nudges
 from models import Company, Nudge
 from models.db import session_scope
@@ -78,6 +78,7 @@ def test_nudge_blocks_are_within_limits_and_escape_the_name(kinds):
     blocks = nudge_blocks(company_id=7, company_name="<!channel> & Co", kinds=kinds)
     check_blocks(blocks)
     assert "&lt;!channel&gt; &amp; Co" in blocks[0]["text"]["text"]
+    assert "<!channel>" not in nudge_text("<!channel> & Co")
 
 
 def test_pause_button_of_the_nudge_stops_the_nudges(bot):

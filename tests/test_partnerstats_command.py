@@ -61,3 +61,17 @@ def test_bad_days_are_explained_at_once(bot, bad):
                                             ("365", 365), ("366", None), ("x", None), ("7 weeks", None)])
 def test_parse_days(text, days):
     assert parse_days(text) == days
+
+
+def test_partner_company_name_is_escaped_in_text_and_blocks(bot):
+    from models.db import session_scope
+    from tests.metrics_data import company
+
+    with session_scope(bot.engine) as s:
+        company(s, "<!channel> & Co", created=t(1, 1), users=("U0HOSTILE1",))
+    _, answer = ask_stats(bot, "", "U0HOSTILE1")
+    assert "<!channel>" not in answer["text"] and "&lt;!channel&gt; &amp; Co" in answer["text"]
+    # The header is plain_text (shown literally, never a ping); every mrkdwn part is escaped.
+    header, *rest = answer["blocks"]
+    assert header["text"]["type"] == "plain_text" and header["text"]["text"].startswith("<!channel> & Co")
+    assert "<!channel>" not in str(rest)

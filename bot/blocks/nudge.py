@@ -12,7 +12,7 @@ REASONS = {
 
 
 def nudge_text(company_name: str) -> str:
-    return f"A quick check-in about {company_name}'s partner profile"
+    return f"A quick check-in about {safe(company_name, 120)}'s partner profile"
 
 
 def nudge_blocks(*, company_id: int, company_name: str, kinds: list[str]) -> list[dict]:

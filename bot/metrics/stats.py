@@ -9,6 +9,7 @@ from bot.blocks.stats import USAGE, no_profile_blocks, partner_stats_blocks, pro
 from bot.context import BotContext
 from bot.metrics.cli import recent_days_period
 from bot.metrics.figures import company_figures, compute_figures
+from bot.text import safe
 from models.company import get_company_for_user
 from models.db import session_scope
 
@@ -42,7 +43,7 @@ def partnerstats(ctx: BotContext, *, user_id: str, days: int) -> tuple[str, list
         if company is None:
             return ("You have no partner profile yet.", no_profile_blocks())
         figures = company_figures(session, company_id=company.id, start=start, end=end)
-        return (f"{company.name}, last {days} days: {figures['asks']} asks, {figures['introduced']} introductions",
+        return (f"{safe(company.name, 120)}, last {days} days: {figures['asks']} asks, {figures['introduced']} introductions",
                 partner_stats_blocks(company.name, figures, days=days, tz=tz))
 
 
