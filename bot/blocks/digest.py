@@ -111,9 +111,10 @@ def digest_blocks(figures: dict, *, tz: str = "UTC", title: str = "Partner progr
     if gaps:
         blocks.append({"type": "section", "text": {"type": "mrkdwn", "text": (
             "*Participation gaps*\n"
-            f"• {gaps['inactive_partners']:,} partners neither asked nor were introduced in the last quarter\n"
-            f"• {gaps['stale_profiles']:,} profiles not updated for 90 days\n"
-            f"• {gaps['unanswered_introductions']:,} introductions whose follow-up nobody answered")}})
+            f"• Partners who neither asked nor were introduced this quarter: {gaps['inactive_partners']:,}\n"
+            f"• Profiles not updated for 90 days: {gaps['stale_profiles']:,}\n"
+            f"• Introductions whose follow-up nobody answered: {gaps['unanswered_introductions']:,}\n"
+            "_They get at most one friendly reminder a month (never when paused or after a no fit)._")}})
     if chart_note:
         blocks.append({"type": "context", "elements": [{"type": "mrkdwn", "text": "Trend chart in the thread :point_down:"}]})
     return blocks
