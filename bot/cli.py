@@ -59,6 +59,8 @@ def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     logging.basicConfig(level=logging.DEBUG if args.verbose else logging.INFO,
                         format="%(asctime)s %(levelname)s %(name)s: %(message)s", stream=sys.stderr)
+    if not args.verbose:  # migrations report every step at INFO: noise in front of a command's output
+        logging.getLogger("alembic").setLevel(logging.WARNING)
     try:
         settings = Settings.load(env_file=args.env_file)
         return run(args, settings)
