@@ -21,7 +21,7 @@ from bot.blocks.limits import check_blocks, check_modal
 from models.ask import Ask
 from models.company import Company, company_key
 
-settings.register_profile("promises", max_examples=40, deadline=None,
+settings.register_profile("promises", max_examples=30, deadline=None,
                           suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow])
 PROPS = settings.get_profile("promises")
 
