@@ -96,6 +96,11 @@ def recorded_channel(session: Session, *, intro_id: int) -> tuple[str | None, st
     return (intro.channel_id, intro.channel_name) if intro else (None, None)
 
 
+def store_approval_messages(session: Session, *, intro_id: int, messages: list[dict]) -> bool:
+    """Record where the approval request was posted (once; lease or not)."""
+    return _update(session, intro_id, [col(Introduction.approval_messages).is_(None)], {"approval_messages": messages})
+
+
 def release_effects(session: Session, *, intro_id: int, token: str, retry_at: datetime | None, error: str | None) -> bool:
     return _update(session, intro_id, [Introduction.effects_claimed_by == token], {
         "effects_claimed_by": None,

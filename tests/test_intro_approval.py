@@ -185,3 +185,25 @@ def test_uninvitable_user_is_reported_to_the_manager(bot):
     assert len(report) == 1 and "<@U0TARGET02>" in report[0].args["text"] and "user_not_found" in report[0].args["text"]
     assert "intro_invite_failed" in audit_actions(bot.engine, row.id)
     assert len([p for p in bot.fake.calls_to("chat.postMessage") if p.args["channel"] == row.channel_id]) == 1
+
+
+def test_approval_clicked_before_the_request_post_was_recorded(bot):
+    """The decision can beat the write of where the request was posted: the message still
+    ends up showing who approved."""
+    from tests.intro_setup import intros, request
+
+    s = seed(bot.engine)
+    bot.fake.inject("chat.postMessage", delay=1.5)  # the approval post answers slowly
+    request(bot, s)
+    wait_until(lambda: len(intros(bot.engine)) == 1)
+    row = intros(bot.engine)[0]
+    assert row.approval_messages is None
+    approve(bot, row, user=MANAGER)
+    row = _introduced(bot, row.id)
+    wait_until(lambda: bool(bot.fake.calls_to("chat.update")))
+    bot.fake.settle()
+    row = intro(bot.engine, row.id)
+    updates = bot.fake.calls_to("chat.update")
+    assert [(u.args["channel"], u.args["ts"]) for u in updates] == [
+        (row.approval_messages[0]["channel"], row.approval_messages[0]["ts"])]
+    assert "Approved" in str(updates[0].args["blocks"])

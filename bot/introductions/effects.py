@@ -180,8 +180,16 @@ def _post_approvals(run: _Run) -> bool:
             log.warning("introduction %s: approval post to %s failed: %s", run.intro_id, channel, _error(exc))
     if not posted:
         raise RuntimeError("the approval request could not be posted anywhere")
-    run.save(approval_messages=posted, effects_claimed_by=None, next_attempt_at=None, effects_error=None)
-    return True
+    # Recorded whether or not the lease is still ours: a manager may have decided already
+    # (the click can beat this write), and the decision must be able to find the messages.
+    stored = run.patiently(lambda session: q.store_approval_messages(session, intro_id=run.intro_id, messages=posted))
+    run.patiently(lambda session: q.release_effects(session, intro_id=run.intro_id, token=run.token,
+                                                    retry_at=None, error=None))
+    decided = load(ctx, run.intro_id)
+    if stored and decided is not None and decided.intro.state not in (IntroState.REQUESTED,):
+        # Decided before the messages were recorded: show the decision on them now.
+        _update_approval_messages(ctx, decided, approved=decided.intro.state != IntroState.DECLINED)
+    return stored
 
 
 # -- approval: channel, invites, topic, intro post, pin, DMs -------------------------------
