@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from datetime import datetime
 
-from sqlalchemy import and_, or_, update
+from sqlalchemy import and_, func, or_, update
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
 
@@ -27,10 +27,10 @@ def find_intro(session: Session, *, ask_id: int, target_company_id: int) -> Intr
 
 
 def open_count_for(session: Session, *, company_id: int) -> int:
-    stmt = select(Introduction.id).where(
+    stmt = select(func.count()).select_from(Introduction).where(
         Introduction.target_company_id == company_id, col(Introduction.state).in_(OPEN_STATES)
     )
-    return len(list(session.exec(stmt)))
+    return int(session.exec(stmt).one())
 
 
 def _update(session: Session, intro_id: int, where: Iterable, values: dict) -> bool:
