@@ -151,7 +151,10 @@ def _guarded(ctx: BotContext, intro_id: int, token: str, work) -> bool:
         return False
     except Exception as exc:  # Slack down, DB hiccup: retried by the job with backoff
         log.warning("introduction %s: effects failed, will retry: %s", intro_id, exc)
-        run.fail(exc)
+        try:
+            run.fail(exc)
+        except Exception:  # database down too: the lease runs out and the job retries then
+            log.exception("introduction %s: could not schedule the retry", intro_id)
         return False
 
 
