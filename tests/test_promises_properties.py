@@ -14,7 +14,7 @@ import re
 from datetime import UTC, date, datetime
 
 import pytest
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
 from bot.blocks.limits import check_blocks, check_modal
@@ -108,6 +108,8 @@ def company_from(data, *, cid: int = 7) -> Company:
 
 @PROPS
 @given(raw=profile_raw)
+@example(raw={"name": "Acme", "partner_type": "ISV", "capabilities": "uc", "industries": "", "regions": "",
+              "certifications": "", "description": "\x01\x07", "capacity": "open", "website": ""})
 def test_profile_fields_never_break_the_profile_builders(raw):
     from bot import profiles as P
     from bot.blocks import profile as B

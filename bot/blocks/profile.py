@@ -68,8 +68,9 @@ def profile_card(company: Company, *, today: date | None = None) -> list[dict]:
             {"type": "mrkdwn", "text": f"*Certifications*\n{_list_text(company.certifications, 1900)}"},
         ]},
     ]
-    if company.description:
-        blocks.append({"type": "section", "text": {"type": "mrkdwn", "text": safe(company.description, 3000)}})
+    description = safe(company.description, 3000)
+    if description:  # control characters only: nothing to show (an empty section is rejected)
+        blocks.append({"type": "section", "text": {"type": "mrkdwn", "text": description}})
     if company.updated_at:
         blocks.append({"type": "context", "elements": [
             {"type": "mrkdwn", "text": f"Last updated {company.updated_at.date().isoformat()}"}]})
