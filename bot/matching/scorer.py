@@ -18,6 +18,7 @@ from bot.matching.profile import FIELD_WEIGHTS, ProfileAnalysis, analyze_profile
 from bot.matching.textnorm import Term, stem, tokens
 
 MIN_SCORE = 45.0  # below this a partner is not shown: no weak matches dressed up as good ones
+COVER_RATIO = 0.7  # "covers" a part of a multi-need ask: at least 70 % of the best score for it
 CANDIDATES_PER_NEED = 80
 LIMITED_FACTOR = 0.85
 MAX_REASONS = 6
@@ -291,10 +292,12 @@ def rank(index: DirectoryIndex, ask: ParsedAsk, *, today: date, exclude_company_
                     break
         picks.sort(key=lambda s: order(s, overall(by_slot[s][0])))
     rest = sorted((s for s in eligible if s not in picks), key=lambda s: order(s, overall(by_slot[s][0])))
+    # A partner covers a part when it is close to the best partner for that part.
+    best_per_need = [max((by_slot[s][0][i] for s in eligible), default=0.0) for i in range(len(ask.needs))]
     for slot in (picks + rest)[:top]:
         rec = index.records[slot]
         need_scores, need_hits, geo = by_slot[slot]
-        covers = [i for i, v in enumerate(need_scores) if v >= min_score]
+        covers = [i for i, v in enumerate(need_scores) if v >= max(min_score, COVER_RATIO * best_per_need[i])]
         ranking.matches.append(Match(
             company_id=rec.company_id, company=rec.name, partner_type=rec.partner_type,
             score=round(overall(need_scores), 1),
