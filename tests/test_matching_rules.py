@@ -83,6 +83,8 @@ def test_multi_need_ask_shows_who_covers_which_part(engine):
     assert cover["cisco UC install"] in (["Calence"], ["Asker Voice"])
     assert cover["custom ip phone apps for timecards"] == ["IPcelerate"]
     assert set(names(ranking)[:2]) & {"Calence", "Asker Voice"} and "IPcelerate" in names(ranking)[:2]
+    for match in ranking.matches:  # every partner shown says what it matched, covering a part or not
+        assert any(not r.startswith("serves") for r in match.reasons), match
 
 
 def test_ranking_is_deterministic_and_ties_do_not_always_favour_one_partner(engine):

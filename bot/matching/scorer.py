@@ -301,7 +301,8 @@ def rank(index: DirectoryIndex, ask: ParsedAsk, *, today: date, exclude_company_
         ranking.matches.append(Match(
             company_id=rec.company_id, company=rec.name, partner_type=rec.partner_type,
             score=round(overall(need_scores), 1),
-            reasons=_reasons(index, ask, need_hits, covers, geo, rec.capacity, cache.get(index, slot)),
+            reasons=_reasons(index, ask, need_hits, covers or [max(range(len(need_scores)), key=need_scores.__getitem__)],
+                             geo, rec.capacity, cache.get(index, slot)),
             covers=covers, need_scores=[round(v, 1) for v in need_scores], capacity=rec.capacity,
             open_intros=open_counts.get(rec.company_id, 0),
         ))
