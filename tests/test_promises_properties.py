@@ -10,6 +10,7 @@ permalink) from markup a partner typed.
 
 from __future__ import annotations
 
+import os
 import re
 from datetime import UTC, date, datetime
 
@@ -21,7 +22,8 @@ from bot.blocks.limits import check_blocks, check_modal
 from models.ask import Ask
 from models.company import Company, company_key
 
-settings.register_profile("promises", max_examples=30, deadline=None,
+# PROMISES_EXAMPLES=500 for a deeper hunt than CI's.
+settings.register_profile("promises", max_examples=int(os.environ.get("PROMISES_EXAMPLES", "30")), deadline=None,
                           suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow])
 PROPS = settings.get_profile("promises")
 
@@ -37,6 +39,7 @@ CANARIES = ["<!channel>", "<!here>", "<!everyone>", "<@UEVIL01>", "<#CEVIL01|gen
 # empty text, and very long text.
 hostile_text = st.one_of(
     st.just(""),
+    st.text(alphabet=st.characters(categories=["Cc", "Cf", "Zs"]), min_size=1, max_size=6),  # shows as nothing
     st.sampled_from(CANARIES),
     st.text(max_size=60),
     st.lists(st.one_of(st.sampled_from(CANARIES), st.text(max_size=12)), max_size=12).map("".join),
@@ -334,7 +337,7 @@ def seed_hostile_activity(ctx, text: str) -> tuple[str, str]:
     return user_a, user_b
 
 
-@settings(PROPS, max_examples=15)
+@settings(PROPS, max_examples=max(5, PROPS.max_examples // 2))
 @given(text=hostile_text)
 def test_digest_stats_home_and_nudges_escape_partner_text(metrics_ctx, text):
     """Built from real figures over hostile data: the digest, /partnerstats, App Home, nudges."""
