@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import hashlib
 import itertools
+import json
 import logging
 from collections.abc import Mapping
 from datetime import datetime, timedelta
@@ -50,14 +51,21 @@ def is_foreign_team(body: Mapping[str, Any], installed_team_id: str | None) -> b
     return installed_team_id not in request_team_ids(body)
 
 
-def request_claim_key(body: Mapping[str, Any], raw_body: str = "") -> str:
-    """The identity Slack keeps across retries of one request."""
+def request_claim_key(body: Mapping[str, Any], raw_body: str = "", *, is_retry: bool = False) -> str | None:
+    """The identity Slack keeps across retries of one request: the event id, else the trigger id.
+
+    A request with neither (options loads, view_closed) is not claimed — two identical ones
+    can be two real user actions — unless Slack marks it as a retry; then its body is the key.
+    """
     if isinstance(body, Mapping):
         if body.get("type") == "event_callback" and body.get("event_id"):
             return f"event:{body['event_id']}"[:200]
         if isinstance(body.get("trigger_id"), str) and body["trigger_id"]:
             return f"trigger:{body['trigger_id']}"[:200]
-    return "body:" + hashlib.sha256(raw_body.encode("utf-8", "replace")).hexdigest()
+    if not is_retry:
+        return None
+    text = raw_body or json.dumps(body, sort_keys=True, default=str)  # Socket Mode has no raw body
+    return "body:" + hashlib.sha256(text.encode("utf-8", "replace")).hexdigest()
 
 
 def claim_once(engine: Engine, *, key: str, now: datetime) -> bool:
@@ -94,7 +102,6 @@ def parse_slack_body(raw: bytes, content_type: str | None) -> dict | None:
     malformed body would otherwise become a 500 (and a stack trace) instead of a plain 400.
     """
     from urllib.parse import parse_qsl
-    import json
 
     try:
         text = raw.decode("utf-8")

@@ -45,9 +45,9 @@ def register(app: App, ctx: BotContext) -> None:
         return next()
 
     def skip_slack_retries(request: BoltRequest, body, next):
-        key = request_claim_key(body, request.raw_body)
-        if not claim_once(ctx.engine, key=key, now=ctx.clock.now()):
-            retry = (request.headers.get("x-slack-retry-num") or [None])[0]
+        retry = (request.headers.get("x-slack-retry-num") or [None])[0]
+        key = request_claim_key(body, request.raw_body, is_retry=retry is not None)
+        if key is not None and not claim_once(ctx.engine, key=key, now=ctx.clock.now()):
             return _ignored(f"already received {key}, retry {retry}", body)
         return next()
 
