@@ -251,3 +251,28 @@ def test_database_lost_at_any_statement_then_back_completes_once(make_bot, name)
                          if c.args.get("channel") == S.APPROVALS and "_answer" in c.args]
             assert len(approvals) == 1, f"cut at statement {k}: {len(approvals)} approval posts"
         bot.stop()
+
+
+def test_database_lost_after_the_acknowledgement_is_told_too(make_bot):
+    """/findpartner acknowledges at once and ranks afterwards (a lazy listener): when the
+    database goes away between the two, the asker still hears "try again", and no ask is
+    half-recorded."""
+    bot = make_bot()
+    S.seed_world(bot.engine)
+    outage = Outage(bot.engine)
+    before = table_counts(bot.engine)
+    outage.down(after=1)  # the request's claim passes; everything after it fails
+    reply = bot.slack.command("/findpartner", "cisco uc install in tucson", user_id=S.REQUESTER)
+    assert reply.status == 200
+    responses = bot.fake.wait_for_response(1)
+    bot.fake.settle(quiet=0.4)
+    outage.up()
+    assert any(DB_UNAVAILABLE in (r.get("text") or "") for r in bot.fake.responses), responses
+    after = table_counts(bot.engine)
+    assert after.pop("processed_request") == before.pop("processed_request") + 1
+    assert after == before
+    # Back: the same ask is answered.
+    answered = len(bot.fake.responses)
+    bot.slack.command("/findpartner", "cisco uc install in tucson", user_id=S.REQUESTER)
+    final = bot.fake.wait_for_response(answered + 1)[-1]
+    assert DB_UNAVAILABLE not in (final.get("text") or "")
