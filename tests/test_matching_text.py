@@ -82,6 +82,7 @@ def test_tokens_fold_accents_and_case():
     ("Arizona", "sub:US-AZ"), ("US-AZ", "sub:US-AZ"), ("AZ", "sub:US-AZ"), ("UK", "country:GB"),
     ("United Kingdom", "country:GB"), ("Phoenix, AZ", "city:5308655"), ("EMEA", "macro:EMEA"),
     ("global", "global"), ("Southwest", "macro:Southwest"), ("Ontario", "sub:CA-ON"), ("Germany", "country:DE"),
+    ("Georgia", "sub:US-GA"), ("Washington, D.C.", "city:4140963"),
 ])
 def test_partner_region_entries_resolve(gaz, entry, key):
     assert [p.key for p in gaz.resolve_entry(entry)] == [key]

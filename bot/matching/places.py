@@ -268,6 +268,9 @@ class Gazetteer:
             return [self.subdivision(raw)]
         if re.fullmatch(r"[A-Za-z]{2}", raw):
             return [p for p in [self.subdivision(f"US-{raw}") or self.country("GB" if raw.upper() == "UK" else raw)] if p]
+        us_state = self.sub_names.get(norm, [""])[0]
+        if us_state.startswith("US-"):  # Georgia the state, as in asks: this product is US-first
+            return [self.subdivision(us_state)]
         if norm in self.country_names:
             return [self.country(self.country_names[norm])]
         if norm in self.sub_names:
