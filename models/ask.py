@@ -33,5 +33,9 @@ class Ask(SQLModel, table=True):
     # What was shown: [{"company_id": int, "score": float, "reasons": [...], "covers": [...]}]
     results: list | None = Field(default=None, sa_column=json_column())
     matches_shown: int = Field(default=0)
+    # Nothing matched at all (the honest no-match answer).
     unmet: bool = Field(default=False)
+    # The needs no shown partner covers (unmet demand, also for an ask only partly met): all its
+    # needs when nothing matched, its text when no needs were read, [] when every part is covered.
+    unmet_needs: list[str] = Field(default_factory=list, sa_column=json_list_column())
     created_at: datetime = Field(default_factory=utcnow, sa_column=ts_column(nullable=False))

@@ -85,6 +85,39 @@ def test_no_match_is_honest_and_recorded_as_unmet(bot):
     ask = _asks(bot.engine)[-1]
     assert ask.unmet is True and ask.matches_shown == 0
     assert ask.needs == ["underwater basket weaving"]
+    assert ask.unmet_needs == ["underwater basket weaving"]  # all its needs: the recruiting list counts them
+
+
+def test_part_of_an_ask_nobody_covers_is_recorded_as_unmet_need(bot):
+    tucson_directory(bot.engine)
+    bot.slack.command("/findpartner", "cisco UC install plus underwater basket weaving", user_id=ASKER)
+    answer = bot.fake.wait_for_response()[0]
+    dumped = _dump(answer["blocks"])
+    assert "Who covers which part" in dumped and "Calence" in dumped
+    # Slack and the database agree on the part nobody covers.
+    assert "“underwater basket weaving” → nobody in the directory yet" in dumped
+    assert "“cisco UC install” → nobody" not in dumped
+    ask = _asks(bot.engine)[-1]
+    assert ask.needs == ["cisco UC install", "underwater basket weaving"]
+    assert ask.unmet is False and ask.matches_shown >= 1  # something matched: not a no-match ask
+    assert ask.unmet_needs == ["underwater basket weaving"]
+
+
+def test_unmet_ask_with_no_needs_read_is_recorded_by_its_text(bot):
+    tucson_directory(bot.engine)
+    bot.slack.command("/findpartner", "in Tucson, AZ", user_id=ASKER)
+    bot.fake.wait_for_response()
+    ask = _asks(bot.engine)[-1]
+    assert ask.unmet is True and ask.needs == []
+    assert ask.unmet_needs == ["in Tucson, AZ"]
+
+
+def test_fully_covered_ask_records_no_unmet_needs(bot):
+    tucson_directory(bot.engine)
+    bot.slack.command("/findpartner", CASE, user_id=ASKER)
+    bot.fake.wait_for_response()
+    ask = _asks(bot.engine)[-1]
+    assert ask.unmet is False and ask.unmet_needs == []
 
 
 def test_profile_change_shows_in_the_next_answer(bot):

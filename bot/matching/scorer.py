@@ -75,6 +75,16 @@ class Ranking:
     def needs(self) -> list[str]:
         return [n.text for n in self.ask.needs]
 
+    @property
+    def unmet_needs(self) -> list[str]:
+        """The needs no shown partner covers: all of them when nothing matched; for an ask with
+        several needs, the parts "Who covers which part" answers with nobody (the same rule)."""
+        if not self.matches:
+            return self.needs
+        if len(self.ask.needs) < 2:
+            return []
+        return [need for need, covering in self.coverage() if not covering]
+
     def coverage(self) -> list[tuple[str, list[Match]]]:
         """For each need, the shown partners that cover it, best first (who covers which part)."""
         out = []

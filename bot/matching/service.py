@@ -72,7 +72,7 @@ def answer_ask(ctx: BotContext, *, user_id: str, text: str, industry: str | None
     ]
     with session_scope(ctx.engine) as session:
         ask = record_ask(session, asker_user_id=user_id, company_id=own_id, text=text, needs=ranking.needs,
-                         results=results, unmet=ranking.unmet, created_at=now, industry=industry,
-                         region=region, context=context, timing=timing)
+                         results=results, unmet=ranking.unmet, unmet_needs=ranking.unmet_needs, created_at=now,
+                         industry=industry, region=region, context=context, timing=timing)
         linked = {m.company_id for m in ranking.matches if member_user_ids(session, company_id=m.company_id)}
         return AskAnswer(ask_id=ask.id, ranking=ranking, linked=linked, asker_has_profile=own_id is not None)

@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises: 
-Create Date: 2026-11-29 21:03:53.123236
+Create Date: 2026-11-29 22:00:45.862478
 """
 
 from alembic import op
@@ -90,6 +90,7 @@ def upgrade() -> None:
     sa.Column('results', sa.JSON(none_as_null=True), nullable=True),
     sa.Column('matches_shown', sa.Integer(), nullable=False),
     sa.Column('unmet', sa.Boolean(), nullable=False),
+    sa.Column('unmet_needs', sa.JSON(), nullable=False),
     sa.Column('created_at', models.base.UTCDateTime(timezone=True), nullable=False),
     sa.ForeignKeyConstraint(['company_id'], ['company.id'], ),
     sa.PrimaryKeyConstraint('id')
