@@ -13,7 +13,7 @@ def huge_figures() -> dict:
     ranked = [{"name": NASTY, "count": 10**9} for _ in range(50)]
     return {
         "period_start": "2026-11-02T00:00:00+00:00", "period_end": "2026-11-09T00:00:00+00:00", "days": 7,
-        "asks": 10**9, "unmet_asks": 10**8, "matches_shown": 10**9, "intro_requests": 10**9, "approved": 10**9,
+        "asks": 10**9, "unmet_asks": 10**8, "partly_unmet_asks": 10**8, "matches_shown": 10**9, "intro_requests": 10**9, "approved": 10**9,
         "declined": 10**9, "introduced": 10**9, "working_together": 10**9, "deals_won": 10**9,
         "deal_value": 1.5e15, "active_partners": 10**6, "total_partners": 10**6, "participation_rate": 1.0,
         "new_profiles": 10**6, "updated_profiles": 10**6, "approval_hours_median": 12345.67,
@@ -32,6 +32,14 @@ def test_digest_blocks_within_limits_and_escaped():
     for raw in ("<!channel>", "<@U0BOSS>", "<https://evil.example"):
         assert raw not in text
     assert "&lt;!channel&gt;" in text
+
+
+def test_digest_says_how_many_asks_were_only_partly_met():
+    figures = huge_figures() | {"partly_unmet_asks": 1, "top_unmet_needs_counts": [{"name": "welding", "count": 2}]}
+    unmet = next(b["text"]["text"] for b in digest_blocks(figures) if "*Unmet demand*" in b.get("text", {}).get("text", ""))
+    assert "welding — asked 2×" in unmet and "1 ask found partners for some parts but not all" in unmet
+    figures["partly_unmet_asks"] = 0
+    assert "some parts" not in str(digest_blocks(figures))
 
 
 def test_program_and_partner_stats_within_limits():

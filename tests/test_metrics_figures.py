@@ -7,6 +7,7 @@ from datetime import timedelta
 import pytest
 
 from bot.metrics.figures import company_figures, compute_figures, trend
+from models import Ask
 from models.db import session_scope
 from tests.metrics_data import END, EXPECTED, EXPECTED_PREVIOUS, START, build_week
 
@@ -47,6 +48,40 @@ def test_tops_unmet_demand_and_connectors(engine, week):
         {"company_id": week["A"], "company": "Acme Phones", "introductions": 2},
         {"company_id": week["B"], "company": "Bravo UC", "introductions": 1},
         {"company_id": week["C"], "company": "Cobalt Apps", "introductions": 1}]
+
+
+def test_unmet_demand_counts_the_parts_nobody_covered(engine):
+    def ask(when, needs, unmet_needs, *, unmet=False, text=None):
+        return Ask(asker_user_id="U0ASKER01", text=text or "; ".join(needs), needs=needs, unmet=unmet,
+                   unmet_needs=unmet_needs, matches_shown=0 if unmet else 2, created_at=when)
+
+    day = START + timedelta(days=1)
+    with session_scope(engine) as s:
+        s.add_all([
+            # Partly met: a partner for the UC install, nobody for the welding (as /findpartner records it).
+            ask(day, ["UC install", "Underwater welding"], ["Underwater welding"]),
+            ask(day, ["drone survey", "uc install", "apps"], ["drone survey", "apps"]),
+            # Fully met, and fully unmet as recorded (its needs; its text when no needs were read).
+            ask(day, ["uc install"], []),
+            ask(day, ["underwater welding "], ["underwater welding "], unmet=True),
+            ask(day, [], ["Quantum widgets"], unmet=True, text="Quantum widgets"),
+            # Unmet asks recorded without unmet_needs (hand-built, bulk-loaded): their needs, else their text.
+            ask(day, ["Drone survey"], [], unmet=True),
+            ask(day, [], [], unmet=True, text="quantum widgets"),
+            # Partly met, in the previous week and after the period.
+            ask(START - timedelta(days=1), ["a", "b"], ["b"]),
+            ask(END, ["welding", "phones"], ["welding"]),
+        ])
+    with session_scope(engine) as s:
+        figures = compute_figures(s, start=START, end=END)
+    assert figures["top_unmet_needs_counts"] == [
+        {"name": "drone survey", "count": 2}, {"name": "quantum widgets", "count": 2},
+        {"name": "underwater welding", "count": 2}, {"name": "apps", "count": 1}]
+    assert figures["top_unmet_needs"] == ["drone survey", "quantum widgets", "underwater welding", "apps"]
+    assert figures["asks"] == 7 and figures["unmet_asks"] == 4  # `unmet` stays "nothing matched"
+    assert figures["partly_unmet_asks"] == 2
+    assert figures["previous"]["partly_unmet_asks"] == 1 and figures["change"]["partly_unmet_asks"] == 1
+    assert figures["top_capabilities"][0] == {"name": "uc install", "count": 3}
 
 
 def test_participation_gaps(engine, week):

@@ -95,8 +95,11 @@ def digest_blocks(figures: dict, *, tz: str = "UTC", title: str = "Partner progr
     ]
     unmet = figures.get("top_unmet_needs_counts") or [{"name": n, "count": 0} for n in figures.get("top_unmet_needs", [])]
     unmet_text = "\n".join(f"• {safe(i['name'], 120)} — asked {i['count']}×" for i in unmet[:10])
+    partly = figures.get("partly_unmet_asks") or 0
+    partly_text = (f"\n_{fmt_number(partly)} ask{'s' if partly != 1 else ''} found partners for some parts"
+                   " but not all; those parts are counted here._" if partly else "")
     blocks.append({"type": "section", "text": {"type": "mrkdwn", "text":
-        "*Unmet demand* (the recruiting list)\n" + (unmet_text or "Every ask found a match. :tada:")}})
+        "*Unmet demand* (the recruiting list)\n" + (unmet_text or "Every ask found a match. :tada:") + partly_text}})
     blocks.append({"type": "section", "text": {"type": "mrkdwn", "text": (
         "*Most requested*\n"
         f"Capabilities: {_ranked_lines(figures.get('top_capabilities') or [])}\n"

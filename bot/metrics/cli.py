@@ -24,6 +24,7 @@ MAX_DAYS = 3650
 TABLE = (
     ("asks", "Asks"),
     ("unmet_asks", "Unmet asks"),
+    ("partly_unmet_asks", "Partly unmet asks"),
     ("matches_shown", "Matches shown"),
     ("intro_requests", "Intro requests"),
     ("approved", "Approved"),

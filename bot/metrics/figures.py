@@ -5,6 +5,9 @@ grows with the period's rows, not with the table: no Python loop over rows.
 
 Definitions (where the product text is silent):
 - asks / unmet asks / matches shown: asks created in the period.
+- partly unmet asks: asks some but not all of whose needs no shown partner covered.
+- unmet demand: the needs no shown partner covered (`Ask.unmet_needs`), from every ask in the
+  period, fully or partly unmet.
 - intro requests: introductions created in the period.
 - approved / declined: manager decisions taken in the period (`decided_at`).
 - introduced: introductions made (channel posted) in the period (`introduced_at`).
@@ -39,6 +42,7 @@ TOP = 5
 HEADLINE = (
     "asks",
     "unmet_asks",
+    "partly_unmet_asks",
     "matches_shown",
     "intro_requests",
     "approved",
@@ -87,6 +91,13 @@ def ask_counts(session: Session, *, start: datetime, end: datetime) -> dict[str,
         ).where(_in(ask_t.c.created_at, start, end))
     ).one()
     return {"asks": int(row[0]), "matches_shown": int(row[1]), "unmet_asks": int(row[2])}
+
+
+def partly_unmet_count(session: Session, *, start: datetime, end: datetime) -> int:
+    """Asks with some but not all of their needs unmet (a part nobody covers)."""
+    unmet_n = func.coalesce(func.json_array_length(ask_t.c.unmet_needs), 0)
+    return int(_scalar(session, select(func.count()).where(
+        _in(ask_t.c.created_at, start, end), unmet_n > 0, unmet_n < func.json_array_length(ask_t.c.needs))))
 
 
 def intro_counts(session: Session, *, start: datetime, end: datetime) -> dict[str, int]:
@@ -203,11 +214,11 @@ def profile_counts(session: Session, *, start: datetime, end: datetime) -> dict[
 
 
 # -- tops --------------------------------------------------------------------------------
-def _needs_table(session: Session):
-    """The ask's needs (a JSON list) as rows with a `value` column."""
+def _needs_table(session: Session, column=ask_t.c.needs):
+    """An ask's JSON list column (needs by default) as rows with a `value` column."""
     if _dialect(session) == "sqlite":
-        return func.json_each(ask_t.c.needs).table_valued("value")
-    return func.json_array_elements_text(ask_t.c.needs).table_valued("value").render_derived()
+        return func.json_each(column).table_valued("value")
+    return func.json_array_elements_text(column).table_valued("value").render_derived()
 
 
 def _ranked(session: Session, label, where, source, top: int) -> list[dict]:
@@ -217,30 +228,42 @@ def _ranked(session: Session, label, where, source, top: int) -> list[dict]:
     return [{"name": name, "count": int(n)} for name, n in session.execute(stmt) if name]
 
 
+def _list_labels(session: Session, column, where):
+    """SELECT of the lower-cased, trimmed non-empty items of a JSON list column, as `name`."""
+    items = _needs_table(session, column)
+    return (select(func.lower(func.trim(items.c.value)).label("name"))
+            .select_from(ask_t.join(items, true()))
+            .where(where, func.length(func.trim(items.c.value)) > 0))
+
+
 def top_needs(session: Session, *, start: datetime, end: datetime, unmet_only: bool = False,
               top: int = TOP) -> list[dict]:
-    needs = _needs_table(session)
-    label = func.lower(func.trim(needs.c.value))
-    where = _in(ask_t.c.created_at, start, end)
-    if unmet_only:
-        where = and_(where, ask_t.c.unmet == true())
-    source = ask_t.join(needs, true())
-    ranked = _ranked(session, label, and_(where, func.length(func.trim(needs.c.value)) > 0), source, top)
-    if unmet_only and len(ranked) < top:
-        # Unmet asks whose needs the matcher could not read still say what was asked.
-        no_needs = _needs_empty()
-        text_label = func.lower(func.trim(func.substr(ask_t.c.text, 1, 80)))
-        extra = _ranked(session, text_label, and_(where, no_needs), ask_t, top)
-        seen = {r["name"] for r in ranked}
-        ranked += [r for r in extra if r["name"] not in seen]
-        ranked.sort(key=lambda r: (-r["count"], r["name"]))
-        ranked = ranked[:top]
-    return ranked
+    period = _in(ask_t.c.created_at, start, end)
+    if not unmet_only:
+        needs = _needs_table(session)
+        label = func.lower(func.trim(needs.c.value))
+        return _ranked(session, label, and_(period, func.length(func.trim(needs.c.value)) > 0),
+                       ask_t.join(needs, true()), top)
+    # Unmet demand: the needs no shown partner covered, from fully and partly unmet asks alike.
+    # Unmet asks recorded without `unmet_needs` (hand-built, bulk-loaded) count all their needs,
+    # and, when the matcher read no needs in them, their text: they still say what was asked.
+    unmet = and_(period, ask_t.c.unmet == true(), _list_empty(ask_t.c.unmet_needs))
+    text_label = func.lower(func.trim(func.substr(ask_t.c.text, 1, 200)))
+    labels = union_all(
+        _list_labels(session, ask_t.c.unmet_needs, period),
+        _list_labels(session, ask_t.c.needs, unmet),
+        select(text_label.label("name")).where(unmet, _needs_empty()),
+    ).subquery()
+    return _ranked(session, labels.c.name, true(), labels, top)
 
 
 def _needs_empty() -> ColumnElement[bool]:
+    return _list_empty(ask_t.c.needs)
+
+
+def _list_empty(column) -> ColumnElement[bool]:
     # json_array_length exists on both SQLite and PostgreSQL (json type).
-    return func.coalesce(func.json_array_length(ask_t.c.needs), 0) == 0
+    return func.coalesce(func.json_array_length(column), 0) == 0
 
 
 def top_field(session: Session, *, column, start: datetime, end: datetime, top: int = TOP) -> list[dict]:
@@ -322,6 +345,7 @@ def headline(session: Session, *, start: datetime, end: datetime) -> dict:
     start, end = _utc(start), _utc(end)
     figures: dict = {}
     figures.update(ask_counts(session, start=start, end=end))
+    figures["partly_unmet_asks"] = partly_unmet_count(session, start=start, end=end)
     figures.update(intro_counts(session, start=start, end=end))
     median, p90 = approval_hours(session, start=start, end=end)
     figures["approval_hours_median"] = median
