@@ -198,3 +198,18 @@ def test_a_slow_worker_hands_over_the_channel_it_made(bot):
     assert done.channel_id == "C0FROMA001" and done.channel_name == BASE_NAME
     assert [c.args["_answer"].get("error") for c in bot.fake.calls_to("conversations.create")] == ["name_taken"]
     assert {c.args["channel"] for c in bot.fake.calls_to("conversations.setTopic")} == {"C0FROMA001"}
+
+
+def test_run_due_at_a_later_time_completes_a_backed_off_approval(bot):
+    """`jobs run-due --at T` judges leases and backoff at T, not at the wall clock."""
+    s = seed(bot.engine)
+    row = request_and_wait(bot, s)
+    bot.fake.inject("conversations.create", status=500, times=None)
+    approve(bot, row, user=MANAGER)
+    wait_until(lambda: intro(bot.engine, row.id).effects_error is not None, timeout=30)
+    held_until = intro(bot.engine, row.id).next_attempt_at
+    assert held_until > bot.clock.now()
+    bot.fake.faults.clear()
+    assert run_due(bot.ctx, bot.clock.now())["intro_pending_effects"] == 0  # still backing off
+    assert run_due(bot.ctx, held_until + timedelta(seconds=1))["intro_pending_effects"] == 1
+    assert intro(bot.engine, row.id).state == IntroState.INTRODUCED

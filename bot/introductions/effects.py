@@ -19,6 +19,7 @@ from __future__ import annotations
 import logging
 import time
 from dataclasses import dataclass
+from datetime import datetime
 
 from slack_sdk.errors import SlackApiError
 
@@ -452,9 +453,9 @@ def after_not_a_fit(ctx: BotContext, intro_id: int, user_id: str) -> None:
 
 
 # -- the retry job -----------------------------------------------------------------------
-def resume(ctx: BotContext, intro_id: int) -> bool:
-    """Claim an introduction's pending effects (if nobody holds them) and do them."""
-    now = ctx.clock.now()
+def resume(ctx: BotContext, intro_id: int, *, now: datetime | None = None) -> bool:
+    """Claim an introduction's pending effects (if nobody holds them at `now`) and do them."""
+    now = now or ctx.clock.now()
     token = new_token()
     with session_scope(ctx.engine) as session:
         intro = q.get_intro(session, intro_id=intro_id)

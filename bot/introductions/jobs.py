@@ -45,7 +45,7 @@ def retry_pending(ctx: BotContext, now: datetime) -> int:
     done = 0
     for intro_id in due:
         try:
-            done += bool(effects.resume(ctx, intro_id))
+            done += bool(effects.resume(ctx, intro_id, now=now))
         except Exception:  # one introduction must not stop the others
             log.exception("introduction %s: resume failed", intro_id)
     return done
