@@ -134,10 +134,13 @@ class FakeSlack:
 
     def settle(self, quiet: float = 0.3, timeout: float = 10.0) -> None:
         """Wait until no call has arrived for `quiet` seconds (background work finished)."""
-        deadline = time.monotonic() + timeout
+        # The quiet window starts no earlier than this call: work triggered just before it
+        # (an ack whose side effects are still on their way) has not made a call yet.
+        started = time.monotonic()
+        deadline = started + timeout
         while time.monotonic() < deadline:
             with self._lock:
-                last = max([c.at for c in self.calls] + [r.get("_at", 0.0) for r in self.responses], default=0.0)
+                last = max([started] + [c.at for c in self.calls] + [r.get("_at", 0.0) for r in self.responses])
             if time.monotonic() - last >= quiet:
                 return
             time.sleep(quiet / 3)
