@@ -19,8 +19,10 @@ class BotContext:
     engine: Engine
     client: WebClient
     clock: Clock = field(default_factory=Clock)
-    # Slow work after ack() (matching on a large directory, approval side effects).
-    executor: ThreadPoolExecutor = field(default_factory=lambda: ThreadPoolExecutor(max_workers=16))
+    # Slow work after ack(): Bolt's lazy listeners (matching on a large directory) and approval
+    # side effects. Small: ranking is CPU-bound and two cores gain nothing from more threads.
+    executor: ThreadPoolExecutor = field(
+        default_factory=lambda: ThreadPoolExecutor(max_workers=8, thread_name_prefix="work"))
     # Bolt runs each listener's ack function here and waits (3 s) for its ack(). Kept apart from
     # `executor` so slow work queued there can never delay an acknowledgement (a 404 to Slack).
     # As many workers as the HTTP server's dispatch threads (bot/server.py) that wait on them.
