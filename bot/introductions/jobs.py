@@ -82,25 +82,24 @@ def send_followups(ctx: BotContext, now: datetime) -> int:
     cutoff = now - timedelta(days=ctx.settings.followup_days)
     with session_scope(ctx.engine) as session:
         due = q.due_followups(session, introduced_before=cutoff)
-    sent = 0
-    for intro_id in due:
-        with session_scope(ctx.engine) as session:
-            if not q.claim_once(session, intro_id=intro_id, column="followup_sent_at", now=now):
-                continue
-        sent += _ask_partners(ctx, intro_id, reminder=False, now=now)
-    return sent
+    return _ask_each_once(ctx, due, column="followup_sent_at", reminder=False, now=now)
 
 
 def send_reminders(ctx: BotContext, now: datetime) -> int:
     cutoff = now - timedelta(days=REMINDER_DAYS)
     with session_scope(ctx.engine) as session:
         due = q.due_reminders(session, followed_up_before=cutoff)
+    return _ask_each_once(ctx, due, column="reminder_sent_at", reminder=True, now=now)
+
+
+def _ask_each_once(ctx: BotContext, intro_ids: list[int], *, column: str, reminder: bool, now: datetime) -> int:
+    """Ask the partners of each introduction whose `column` this worker claims first."""
     sent = 0
-    for intro_id in due:
+    for intro_id in intro_ids:
         with session_scope(ctx.engine) as session:
-            if not q.claim_once(session, intro_id=intro_id, column="reminder_sent_at", now=now):
+            if not q.claim_once(session, intro_id=intro_id, column=column, now=now):
                 continue
-        sent += _ask_partners(ctx, intro_id, reminder=True, now=now)
+        sent += _ask_partners(ctx, intro_id, reminder=reminder, now=now)
     return sent
 
 

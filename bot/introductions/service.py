@@ -247,17 +247,25 @@ def _answering_company(session, intro: Introduction, user_id: str) -> int | None
     return None
 
 
+def _answerer(session, *, intro_id: int, user_id: str):
+    """(introduction, the answering company's id, None) — or a refusal as the last item."""
+    intro = q.get_intro(session, intro_id=intro_id)
+    if intro is None:
+        return None, None, Result(False, "That introduction no longer exists.")
+    company_id = _answering_company(session, intro, user_id)
+    if company_id is None:
+        return intro, None, Result(False, "Only the two introduced partners can answer this.", intro_id)
+    if intro.state not in ANSWERABLE:
+        return intro, company_id, Result(False, f"This introduction {_state_words(intro)}.", intro_id)
+    return intro, company_id, None
+
+
 def can_answer(ctx: BotContext, *, intro_id: int, user_id: str) -> Result:
     """May `user_id` answer this follow-up? On success `message` is the other company's name."""
     with session_scope(ctx.engine) as session:
-        intro = q.get_intro(session, intro_id=intro_id)
-        if intro is None:
-            return Result(False, "That introduction no longer exists.")
-        company_id = _answering_company(session, intro, user_id)
-        if company_id is None:
-            return Result(False, "Only the two introduced partners can answer this.", intro_id)
-        if intro.state not in ANSWERABLE:
-            return Result(False, f"This introduction {_state_words(intro)}.", intro_id)
+        intro, company_id, refusal = _answerer(session, intro_id=intro_id, user_id=user_id)
+        if refusal is not None:
+            return refusal
         other_id = intro.target_company_id if company_id == intro.requester_company_id else intro.requester_company_id
         other = session.get(Company, other_id) if other_id else None
         return Result(True, other.name if other else "your partner", intro_id)
@@ -270,14 +278,9 @@ def record_outcome(ctx: BotContext, *, intro_id: int, user_id: str, outcome: str
         return Result(False, "Unknown answer.")
     now = ctx.clock.now()
     with session_scope(ctx.engine) as session:
-        intro = q.get_intro(session, intro_id=intro_id)
-        if intro is None:
-            return Result(False, "That introduction no longer exists.")
-        company_id = _answering_company(session, intro, user_id)
-        if company_id is None:
-            return Result(False, "Only the two introduced partners can answer this.", intro_id)
-        if intro.state not in ANSWERABLE:
-            return Result(False, f"This introduction {_state_words(intro)}.", intro_id)
+        intro, company_id, refusal = _answerer(session, intro_id=intro_id, user_id=user_id)
+        if refusal is not None:
+            return refusal
         q.upsert_outcome(session, intro_id=intro_id, company_id=company_id, user_id=user_id, outcome=outcome,
                          deal_value=deal_value if outcome == OutcomeKind.DEAL_WON else None, now=now)
         audit.record(session, actor=user_id, action="intro_outcome", entity=ENTITY, entity_id=intro_id,
