@@ -126,3 +126,15 @@ def _wait(predicate, timeout: float = 10.0) -> None:
 
 
 wait_until = _wait
+
+
+def introduce(bot, s: Seed) -> Introduction:
+    """Request, approve as a manager, and wait until the introduction is made."""
+    from models.introduction import IntroState
+    from tests.conftest import MANAGER
+
+    row = request_and_wait(bot, s)
+    approve(bot, row, user=MANAGER)
+    wait_until(lambda: intro(bot.engine, row.id).state == IntroState.INTRODUCED)
+    bot.fake.settle()
+    return intro(bot.engine, row.id)

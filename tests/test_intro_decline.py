@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from models.introduction import IntroState
 from tests.conftest import MANAGER, MANAGER2
-from tests.intro_setup import (REQUESTER_USER, TARGET_USER, approve, audit_actions, intro, outcomes,
+from tests.intro_setup import (REQUESTER_USER, TARGET_USER, approve, audit_actions, intro, introduce, outcomes,
                                request_and_wait, seed, wait_until)
 from tests.slackrequests import text_value
 
@@ -74,17 +74,9 @@ def test_decline_of_an_approved_request_opens_no_modal(bot):
     assert bot.fake.calls_to("views.open") == []
 
 
-def _introduce(bot, s):
-    row = request_and_wait(bot, s)
-    approve(bot, row, user=MANAGER)
-    wait_until(lambda: intro(bot.engine, row.id).state == IntroState.INTRODUCED)
-    bot.fake.settle()
-    return intro(bot.engine, row.id)
-
-
 def test_not_a_fit_closes_and_tells_the_requester(bot):
     s = seed(bot.engine)
-    row = _introduce(bot, s)
+    row = introduce(bot, s)
     msg = {"ts": row.intro_message_ts, "text": "", "blocks": []}
     # The requester cannot say it for the introduced partner.
     bot.slack.block_action("intro_not_a_fit", str(row.id), user_id=REQUESTER_USER, channel_id=row.channel_id,

@@ -6,18 +6,8 @@ import json
 
 from bot.scheduling import run_due
 from models.introduction import IntroState
-from tests.conftest import MANAGER
-from tests.intro_setup import (REQUESTER_USER, TARGET_USER, approve, audit_actions, intro, outcomes,
-                               request_and_wait, seed, wait_until)
+from tests.intro_setup import REQUESTER_USER, TARGET_USER, audit_actions, intro, introduce, outcomes, seed, wait_until
 from tests.slackrequests import text_value
-
-
-def _introduce(bot, s):
-    row = request_and_wait(bot, s)
-    approve(bot, row, user=MANAGER)
-    wait_until(lambda: intro(bot.engine, row.id).state == IntroState.INTRODUCED)
-    bot.fake.settle()
-    return intro(bot.engine, row.id)
 
 
 def _followups(bot):
@@ -36,7 +26,7 @@ def _click(bot, call, outcome: str, user: str):
 def test_followup_reminder_and_outcomes(bot_any_db):
     bot = bot_any_db
     s = seed(bot.engine)
-    row = _introduce(bot, s)
+    row = introduce(bot, s)
 
     bot.clock.advance(days=13)
     assert run_due(bot.ctx)["intro_followups"] == 0
@@ -88,7 +78,7 @@ def test_followup_reminder_and_outcomes(bot_any_db):
 
 def test_deal_value_is_optional_and_answers_can_change(bot):
     s = seed(bot.engine)
-    row = _introduce(bot, s)
+    row = introduce(bot, s)
     bot.clock.advance(days=15)
     run_due(bot.ctx)
     to_target = next(c for c in _followups(bot) if c.args["channel"] == TARGET_USER)
@@ -106,7 +96,7 @@ def test_deal_value_is_optional_and_answers_can_change(bot):
 
 def test_an_outsider_cannot_answer(bot):
     s = seed(bot.engine)
-    _introduce(bot, s)
+    introduce(bot, s)
     bot.clock.advance(days=15)
     run_due(bot.ctx)
     to_target = next(c for c in _followups(bot) if c.args["channel"] == TARGET_USER)
@@ -118,7 +108,7 @@ def test_an_outsider_cannot_answer(bot):
 
 def test_no_followup_for_a_not_a_fit_introduction(bot):
     s = seed(bot.engine)
-    row = _introduce(bot, s)
+    row = introduce(bot, s)
     bot.slack.block_action("intro_not_a_fit", str(row.id), user_id=TARGET_USER, channel_id=row.channel_id,
                            message={"ts": row.intro_message_ts})
     wait_until(lambda: intro(bot.engine, row.id).state == IntroState.NOT_A_FIT)
