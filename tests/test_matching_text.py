@@ -119,3 +119,34 @@ def test_nearby_cities_by_distance(gaz):
     near = gaz.nearby_cities(tucson.lat, tucson.lon, 300)
     assert "city:5308655" in near and 140 < near["city:5308655"] < 200  # Phoenix
     assert "city:4684888" not in near  # Dallas
+
+
+@pytest.fixture(scope="module")
+def devset_index():
+    from bot.matching.index import DirectoryIndex
+    from tests.devset.evaluation import load_profiles
+
+    index = DirectoryIndex()
+    index.bulk_load(load_profiles())
+    return index
+
+
+def need_keys(text, index):
+    from bot.matching.asks import parse_ask
+
+    ask = parse_ask(text, index)
+    return [[t.key for t in n.terms] for n in ask.needs], [p.key for p in ask.places]
+
+
+def test_words_of_who_is_asking_are_neither_places_nor_needs(devset_index):
+    # "can" is also Can, Turkey; "contractor" names who does the work, not the work.
+    needs, places = need_keys("who can run a Kubernetes project", devset_index)
+    assert places == [] and "c:kubernetes" in needs[0]
+    needs, places = need_keys("cabling contractor in New Mexico", devset_index)
+    assert needs == [["c:structured_cabling"]] and places == ["sub:US-NM"]
+
+
+def test_a_short_word_is_corrected_only_for_one_slip(devset_index):
+    assert devset_index.correct("viop") == "voip"  # two letters swapped: one slip
+    assert devset_index.correct("crew") is None  # not "care": two edits in four letters
+    assert devset_index.correct("kuberntes") == "kubernetes"

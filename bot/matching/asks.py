@@ -77,7 +77,9 @@ def parse_ask(text: str, index: DirectoryIndex, *, industry: str | None = None,
               region: str | None = None) -> ParsedAsk:
     text = text or ""
     # Places first, over the whole ask ("Tucson, AZ" must not be split at its comma).
-    places, _rest, spans = index.gaz.find(text, known_words=index.known_words, code_words=index.vocab.known_tokens)
+    # A stopword is never a one-word place ("who can ..." is not Can, Turkey).
+    places, _rest, spans = index.gaz.find(text, known_words=index.known_words | index.vocab.stopwords,
+                                          code_words=index.vocab.known_tokens)
     masked = list(text)
     for a, b in spans:
         masked[a:b] = " " * (b - a)

@@ -17,6 +17,7 @@ from datetime import date
 
 import numpy as np
 from rapidfuzz import fuzz, process
+from rapidfuzz.distance import DamerauLevenshtein
 
 from bot.matching.places import Gazetteer, gazetteer
 from bot.matching.profile import (
@@ -202,7 +203,12 @@ class DirectoryIndex:
             self._corrector_words = sorted(w for w in self.known_words if len(w) >= 3 and not w.isdigit())
         cutoff = 75 if len(token) <= 4 else 80
         hit = process.extractOne(token, self._corrector_words, scorer=fuzz.ratio, score_cutoff=cutoff)
-        return hit[0] if hit else None
+        if hit is None:
+            return None
+        # A short word gets one slip at most ("viop" -> "voip", not "crew" -> "care").
+        if len(token) <= 5 and DamerauLevenshtein.distance(token, hit[0]) > 1:
+            return None
+        return hit[0]
 
     def idf(self, key: str) -> float:
         n = max(self.live, 1)

@@ -74,9 +74,16 @@ def matcher(profiles: list[ProfileRecord]) -> Ranker:
     return run
 
 
+def proposable(profiles: list[ProfileRecord]) -> list[ProfileRecord]:
+    """The baselines rank only partners the product may propose (not `full`), so the comparison
+    is about ranking, not about the capacity rule."""
+    return [p for p in profiles if p.capacity != "full"]
+
+
 def bm25(profiles: list[ProfileRecord]) -> Ranker:
     from rank_bm25 import BM25Okapi
 
+    profiles = proposable(profiles)
     engine = BM25Okapi([tokens(profile_text(p)) for p in profiles])
 
     def run(text: str) -> list[str]:
@@ -90,6 +97,7 @@ def bm25(profiles: list[ProfileRecord]) -> Ranker:
 def wratio(profiles: list[ProfileRecord]) -> Ranker:
     from rapidfuzz import fuzz, process, utils
 
+    profiles = proposable(profiles)
     choices = [profile_text(p) for p in profiles]
 
     def run(text: str) -> list[str]:
