@@ -150,3 +150,44 @@ def test_a_short_word_is_corrected_only_for_one_slip(devset_index):
     assert devset_index.correct("viop") == "voip"  # two letters swapped: one slip
     assert devset_index.correct("crew") is None  # not "care": two edits in four letters
     assert devset_index.correct("kuberntes") == "kubernetes"
+
+
+def test_what_follows_the_need_is_the_customers_situation(devset_index):
+    from bot.matching.asks import parse_ask
+
+    ask = parse_ask("hey, anyone know a partner that does SD-WAN for a chain of car washes", devset_index)
+    (need,) = ask.needs
+    assert [(t.key, t.situation) for t in need.terms] == [
+        ("c:sdwan", False), ("w:chain", True), ("w:car", True), ("w:wash", True)]
+    # The situation's plain words barely count; a concept there counts in full ("apps for timecards").
+    car = next(t for t in need.terms if t.key == "w:car")
+    assert devset_index.importance(car) < 0.2
+    ask = parse_ask("help with custom apps for timecards", devset_index)
+    timecards = next(t for t in ask.needs[0].terms if t.key == "c:workforce_management")
+    assert timecards.situation and devset_index.importance(timecards) == 1.0
+
+
+@pytest.mark.parametrize("text,needs", [
+    ("POS and digital menu boards", 2),
+    ("Webex rooms and SIP trunking", 2),
+    ("mobile app for iOS and Android", 1),  # one concept named twice
+    ("managed detection and response", 1),  # one term of the field
+    ("translated into spanish and portuguese", 1),  # "portuguese" alone is no need
+    ("wifi survey at a hospital, they have lots of dead zones", 1),  # a clause about the customer
+])
+def test_an_ask_splits_into_needs_only_where_it_names_different_ones(devset_index, text, needs):
+    from bot.matching.asks import parse_ask
+
+    assert len(parse_ask(text, devset_index).needs) == needs
+
+
+def test_language_names_are_not_places(gaz):
+    assert gaz.find("translated into Spanish and portuguese")[0] == []
+    assert [p.name for p in gaz.find("ERP in Frankfurt")[0]] == ["Frankfurt am Main, Germany"]
+
+
+def test_a_region_of_one_country_is_nearer_than_the_whole_country():
+    from bot.matching.index import area_tier
+
+    assert area_tier("sub:US-WI", "sub:US-WI") > area_tier("macro:US Midwest", "sub:US-WI") \
+        > area_tier("country:US", "sub:US-WI") > area_tier("macro:North America", "sub:US-WI")

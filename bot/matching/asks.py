@@ -47,6 +47,11 @@ class ParsedAsk:
 _TRAILING = re.compile(r"(?:\s+\b(?:in|near|around|for|at|from|across|within|of)\b)+\s*$", re.I)
 
 
+# "..., they have lots of dead zones": a clause about the customer, not another need.
+_SITUATION_CLAUSE = re.compile(r"\s*(?:they|it|we|he|she|there|the customer|the client)\s+"
+                               r"(?:have|has|had|are|is|was|were|'re|'s|'ve)\b", re.I)
+
+
 def _tidy(segment: str) -> str:
     """A need as shown: spaces squeezed, a preposition left behind by a removed place cut."""
     text = " ".join(segment.split())
@@ -67,10 +72,47 @@ def _content(terms: list[Term]) -> list[Term]:
     return [t for t in terms if t.kind in ("capability", "vendor")]
 
 
+def _concepts(part: str, index: DirectoryIndex) -> set[str]:
+    return {t.key for t in _content(analyze(tokens(part), index.vocab, correct=index.correct))
+            if t.key.startswith("c:")}
+
+
+def _split_on_and(piece: str, index: DirectoryIndex) -> list[str]:
+    """ "POS and digital menu boards" is two needs; "iOS and Android" (one concept twice), "managed
+    detection and response" (one term) and "translated into spanish and portuguese" are one."""
+    parts = _AND.split(piece)
+    if len(parts) < 2:
+        return [piece]
+    whole = set(analyze(tokens(piece), index.vocab))
+    if any(" and " in f" {t.surface} " for t in whole):
+        return [piece]
+    found = [_concepts(p, index) for p in parts]
+
+    def distinct(i: int) -> bool:  # a concept no other part names, or two words of its own
+        others = set().union(*(c for j, c in enumerate(found) if j != i))
+        return bool(found[i] - others) if found[i] else _says_enough(parts[i], index)
+
+    return parts if all(distinct(i) for i in range(len(parts))) else [piece]
+
+
 def _says_enough(part: str, index: DirectoryIndex) -> bool:
-    """Enough for a need of its own: a capability and two words ("digital menu boards", not "design")."""
-    words = [t for t in tokens(part) if t not in index.vocab.stopwords]
-    return len(words) >= 2 and bool(_content(analyze(words, index.vocab)))
+    """Two words of a need ("SIP trunking"), not one ("portuguese")."""
+    return len([t for t in tokens(part) if not index.vocab.is_stopword(t)]) >= 2
+
+
+# Where the customer's situation starts: "SD-WAN | for a chain of car washes", "cameras | at the entrances".
+# Not "with": "website with SEO" asks for both.
+_SITUATION = frozenset({"for", "at", "in", "across", "near", "within", "inside", "of"})
+
+
+def _situation_from(toks: list[str], index: DirectoryIndex) -> int | None:
+    """The first preposition after the need has begun ("help with X": X is the need)."""
+    begun = False
+    for i, tok in enumerate(toks):
+        if begun and tok in _SITUATION:
+            return i
+        begun = begun or not index.vocab.is_stopword(tok)
+    return None
 
 
 def parse_ask(text: str, index: DirectoryIndex, *, industry: str | None = None,
@@ -86,17 +128,14 @@ def parse_ask(text: str, index: DirectoryIndex, *, industry: str | None = None,
     pieces: list[str] = [p for p in _STRONG.split("".join(masked)) if p and p.strip()]
     segments: list[str] = []
     for piece in pieces:
-        parts = _AND.split(piece)
-        if len(parts) > 1 and all(_says_enough(p, index) for p in parts):
-            segments.extend(parts)
-        else:
-            segments.append(piece)
+        segments.extend(_split_on_and(piece, index))
     needs: list[Need] = []
     for seg in segments:
-        terms = _dedupe(analyze(tokens(seg), index.vocab, correct=index.correct))
+        toks = tokens(seg)
+        terms = _dedupe(analyze(toks, index.vocab, correct=index.correct, situation_from=_situation_from(toks, index)))
         if not terms:
             continue
-        if not _content(terms) and needs:
+        if needs and (not _content(terms) or _SITUATION_CLAUSE.match(seg)):
             # "... for restaurants": context for the need before it, not a need of its own.
             needs[-1].terms = _dedupe(needs[-1].terms + terms)
             needs[-1].text = f"{needs[-1].text}, {_tidy(seg)}"
@@ -107,6 +146,10 @@ def parse_ask(text: str, index: DirectoryIndex, *, industry: str | None = None,
         needs = needs[: MAX_NEEDS - 1] + [Need(text=", ".join(n.text for n in extra),
                                                terms=_dedupe([t for n in extra for t in n.terms]))]
     context: list[Term] = []
+    if len(needs) > 1:
+        # "12 new cafes: espresso machines, a POS and menu boards": the industry is every part's.
+        for need in needs:
+            context += [t for t in need.terms if t.kind == "industry"]
     if industry and industry.strip():
         for t in analyze(tokens(industry), index.vocab, correct=index.correct):
             context.append(t if t.key.startswith("c:") else Term(t.key, t.surface, "industry", t.typo))

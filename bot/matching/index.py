@@ -21,7 +21,7 @@ from rapidfuzz.distance import DamerauLevenshtein
 
 from bot.matching.places import Gazetteer, gazetteer
 from bot.matching.profile import (
-    IMPORTANCE, KNOWN_WORD_IMPORTANCE, UNKNOWN_WORD_IMPORTANCE, ProfileAnalysis, ProfileRecord, analyze_profile,
+    IMPORTANCE, KNOWN_WORD_IMPORTANCE, SITUATION_WORD_IMPORTANCE, UNKNOWN_WORD_IMPORTANCE, ProfileAnalysis, ProfileRecord, analyze_profile,
     term_kind,
 )
 from bot.matching.textnorm import Term
@@ -36,10 +36,18 @@ TIER_NO_REGIONS = 0.35  # the partner lists no places at all: unknown, not exclu
 GEO_FLOOR = 0.4  # geo factor for a partner that serves elsewhere
 
 
+# Rarity separates partners, but a common need ("UC", many partners) is still the need: damped.
+IDF_POWER = 1.0
+TIER_REGION_OF_A_COUNTRY = 0.92  # "Midwest", "New England": nearer than the whole country
+
+
 def area_tier(key: str, place_key: str) -> float:
     if key == place_key:
         return TIER_EXACT
-    return TIER_BY_KIND[key.split(":", 1)[0]]
+    kind, _, name = key.partition(":")
+    if kind == "macro" and name in gazetteer().regions_within_a_country:
+        return TIER_REGION_OF_A_COUNTRY
+    return TIER_BY_KIND[kind]
 
 
 def nearby_tier(km: float) -> float:
@@ -216,11 +224,17 @@ class DirectoryIndex:
 
     def importance(self, term: Term) -> float:
         if term.key.startswith("w:") and term.kind == "capability":
+            if term.situation:
+                return SITUATION_WORD_IMPORTANCE
             return KNOWN_WORD_IMPORTANCE if self.df.get(term.key, 0) > 0 else UNKNOWN_WORD_IMPORTANCE
         return IMPORTANCE[term_kind(term.key, self.vocab)]
 
+    def term_weight(self, term: Term) -> float:
+        """How much a term of an ask counts: its importance, and (damped) how rare it is."""
+        return self.importance(term) * self.idf(term.key) ** IDF_POWER
+
     def term_mass(self, terms: list[Term]) -> float:
-        return sum(self.importance(t) * self.idf(t.key) for t in terms)
+        return sum(self.term_weight(t) for t in terms)
 
     def estimate(self, terms: list[Term]) -> np.ndarray:
         """Coverage estimate in [0, 1] per slot: sum of importance x idf x field weight."""
@@ -235,7 +249,7 @@ class DirectoryIndex:
                 continue
             slots = np.frombuffer(p.slots, dtype=np.int32)
             weights = np.frombuffer(p.weights, dtype=np.float32)
-            acc[slots] += weights * np.float32(self.importance(t) * self.idf(t.key))
+            acc[slots] += weights * np.float32(self.term_weight(t))
             del slots, weights  # release the buffers so the arrays may grow again
         acc /= np.float32(mass)
         return acc

@@ -145,8 +145,12 @@ class Gazetteer:
                 prefix = " ".join(words[:k])
                 if len(prefix) >= 5 and prefix not in self.city_names:
                     aliases.setdefault(prefix, []).append(gid)
+        # Language names ("translated into Spanish") are not places, whatever city they begin.
+        self.language_words = frozenset(
+            _norm(lang.name) for lang in pycountry.languages if " " not in lang.name and len(lang.name) >= 4)
         for prefix, gids in aliases.items():
-            self.city_names[prefix] = gids
+            if prefix not in self.language_words:
+                self.city_names[prefix] = gids
         for gids in self.city_names.values():
             gids.sort(key=lambda g: -self.city_rows[g][5])
         self._city_ids = ids
@@ -214,6 +218,12 @@ class Gazetteer:
             if inside:
                 areas.add(f"macro:{other}")
         return Place("macro", f"macro:{name}", name, name, areas=frozenset(areas))
+
+    @functools.cached_property
+    def regions_within_a_country(self) -> frozenset[str]:
+        """Macro-regions made of one country's states only (US regions such as Midwest)."""
+        return frozenset(name for name, subs in self.macro_subs.items()
+                         if subs and not self.macro_countries[name] and len({s[:2] for s in subs}) == 1)
 
     @functools.cached_property
     def global_place(self) -> Place:
@@ -370,7 +380,8 @@ class Gazetteer:
             if raw.upper() == "UK":
                 return self.country("GB")
             return self.subdivision(f"US-{raw.upper()}") or self.country(raw.upper())
-        word_like = size == 1 and (name in known_words or name in NOT_PLACES_IN_ASKS) and not lenient
+        word_like = size == 1 and (name in known_words or name in NOT_PLACES_IN_ASKS
+                                   or name in self.language_words) and not lenient
         us_state = self.sub_names.get(name, [""])[0]
         if us_state.startswith("US-") and not word_like and len(name) >= 4:
             return self.subdivision(us_state)  # Georgia the state: this product is US-first

@@ -30,7 +30,11 @@ IMPORTANCE = {"capability": 1.0, "vendor": 0.7, "industry": 0.6, "certification"
 KNOWN_WORD_IMPORTANCE = 0.5
 # A word nobody in the directory or the vocabulary uses: the thing nobody offers, or a detail
 # of the customer's situation ("office", "shops"). It counts, but not as much as a concept.
-UNKNOWN_WORD_IMPORTANCE = 0.6
+UNKNOWN_WORD_IMPORTANCE = 0.3
+# A plain word about the customer's situation ("for a chain of car washes") barely counts: a
+# partner that does the need fits whatever the customer sells. Concepts there count in full
+# ("apps for timecards", "backup for a law firm").
+SITUATION_WORD_IMPORTANCE = 0.1
 # Words inside a profile's multi-word concept ("cloud migration") also match alone, for less.
 INNER_WORD_FACTOR = 0.7
 # A narrower concept answers an ask for its broader one ("penetration testing" -> "cybersecurity").

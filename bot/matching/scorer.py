@@ -140,7 +140,7 @@ def _relevance(index: DirectoryIndex, a: ProfileAnalysis, need: Need, context: l
     if mass <= 0:
         return 0.0, []
     hits = _term_hits(index, a, terms)
-    got = sum(index.importance(h.term) * index.idf(h.term.key) * h.weight for h in hits)
+    got = sum(index.term_weight(h.term) * h.weight for h in hits)
     coverage = got / mass
     # More evidence (the same need met in several phrases) edges a partner ahead of a tie.
     depth = sum(min(2, len({w[1] for w in a.where.get(h.term.key, ())}) - 1) for h in hits if h.weight > 0)

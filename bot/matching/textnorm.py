@@ -51,18 +51,23 @@ class Term:
     surface: str  # the words as written (after typo correction), e.g. "uc"
     kind: str  # capability | industry | vendor | certification | partner_type
     typo: str | None = None  # the original spelling when corrected
+    # Said about the customer's situation ("... for a chain of car washes"), not the need itself.
+    situation: bool = False
 
 
 Corrector = Callable[[str], str | None]
 
 
-def analyze(words: Iterable[str], vocab: Vocabulary, *, correct: Corrector | None = None) -> list[Term]:
-    """Terms of a token sequence: longest vocabulary phrase first, then stemmed words."""
+def analyze(words: Iterable[str], vocab: Vocabulary, *, correct: Corrector | None = None,
+            situation_from: int | None = None) -> list[Term]:
+    """Terms of a token sequence: longest vocabulary phrase first, then stemmed words. Terms that
+    start at or after `situation_from` describe the customer's situation."""
     toks = list(words)
+    cut = len(toks) if situation_from is None else situation_from
     fixed: dict[int, str] = {}
     if correct is not None:
         for i, tok in enumerate(toks):
-            if tok in vocab.stopwords:
+            if vocab.is_stopword(tok):
                 continue
             better = correct(tok)
             if better and better != tok:
@@ -78,13 +83,14 @@ def analyze(words: Iterable[str], vocab: Vocabulary, *, correct: Corrector | Non
                 typo = " ".join(fixed.get(j, toks[j]) for j in range(i, i + size)) if any(
                     j in fixed for j in range(i, i + size)) else None
                 out.append(Term(key=f"c:{cid}", surface=" ".join(toks[i : i + size]),
-                                kind=vocab.concepts[cid].kind, typo=typo))
+                                kind=vocab.concepts[cid].kind, typo=typo, situation=i >= cut))
                 i += size
                 break
         else:
             tok = toks[i]
-            if tok not in vocab.stopwords and not tok.isdigit():
-                out.append(Term(key=f"w:{stem(tok)}", surface=tok, kind="capability", typo=fixed.get(i)))
+            if not vocab.is_stopword(tok) and not tok.isdigit():
+                out.append(Term(key=f"w:{stem(tok)}", surface=tok, kind="capability", typo=fixed.get(i),
+                                situation=i >= cut))
             i += 1
     return out
 

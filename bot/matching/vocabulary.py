@@ -8,7 +8,7 @@ from pathlib import Path
 
 import yaml
 
-from bot.matching.textnorm import tokens
+from bot.matching.textnorm import stem, tokens
 
 DATA_DIR = Path(__file__).resolve().parent.parent / "data"
 VOCABULARY_FILE = DATA_DIR / "vocabulary.yaml"
@@ -32,9 +32,18 @@ class Vocabulary:
     stopwords: frozenset[str]
     max_phrase_len: int
 
-    @property
+    @functools.cached_property
     def known_tokens(self) -> frozenset[str]:
         return frozenset(t for phrase in self.phrases for t in phrase)
+
+    @functools.cached_property
+    def _stopword_stems(self) -> frozenset[str]:
+        # Not a stem the field uses: "customized" stays (custom development), "customers" goes.
+        return frozenset(stem(w) for w in self.stopwords) - {stem(t) for t in self.known_tokens}
+
+    def is_stopword(self, token: str) -> bool:
+        """A stopword, or another form of one ("handles" for "handle") that is no term of the field."""
+        return token in self.stopwords or (token not in self.known_tokens and stem(token) in self._stopword_stems)
 
 
 class VocabularyError(ValueError):
