@@ -24,7 +24,9 @@ LIMITED_FACTOR = 0.85
 MAX_REASONS = 6
 SHARPNESS = 1.3
 DEPTH_BONUS = 0.02
-FUZZY_SHARE = 0.15  # surface similarity of the need and the best capability phrase (rapidfuzz)
+FUZZY_SHARE = 0.15
+# Serving the asker's industry is not doing what was asked ("pest control company for restaurants").
+INDUSTRY_ONLY_FACTOR = 0.5  # surface similarity of the need and the best capability phrase (rapidfuzz)
 
 
 @dataclass
@@ -149,6 +151,8 @@ def _relevance(index: DirectoryIndex, a: ProfileAnalysis, need: Need, context: l
                       default=0.0)
     # Convex: a need half covered is a weak match, not a middling one.
     rel = (coverage * (1.0 - FUZZY_SHARE + FUZZY_SHARE * best_phrase / 100.0)) ** SHARPNESS
+    if not any(h.weight > 0 and h.field != "industries" for h in hits):
+        rel *= INDUSTRY_ONLY_FACTOR
     return min(1.0, rel * (1.0 + DEPTH_BONUS * min(depth, 3))), hits
 
 
