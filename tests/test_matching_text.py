@@ -158,13 +158,25 @@ def test_what_follows_the_need_is_the_customers_situation(devset_index):
     ask = parse_ask("hey, anyone know a partner that does SD-WAN for a chain of car washes", devset_index)
     (need,) = ask.needs
     assert [(t.key, t.situation) for t in need.terms] == [
-        ("c:sdwan", False), ("w:chain", True), ("w:car", True), ("w:wash", True)]
-    # The situation's plain words barely count; a concept there counts in full ("apps for timecards").
+        ("c:sdwan", False), ("w:car", True), ("w:wash", True)]  # "chain" says nothing
+    # The situation's plain words barely count; a concept there counts for half ("apps for timecards").
     car = next(t for t in need.terms if t.key == "w:car")
-    assert devset_index.importance(car) < 0.2
+    assert devset_index.importance(car) < 0.2 and devset_index.is_context(car)
     ask = parse_ask("help with custom apps for timecards", devset_index)
     timecards = next(t for t in ask.needs[0].terms if t.key == "c:workforce_management")
-    assert timecards.situation and devset_index.importance(timecards) == 1.0
+    assert timecards.situation and devset_index.importance(timecards) == 0.5
+
+
+def test_context_refines_a_ranking_but_does_not_sink_a_partner_that_meets_the_need(devset_index):
+    from bot.matching.asks import parse_ask
+    from bot.matching.scorer import rank
+    from tests.devset.evaluation import TODAY
+
+    # Cascade lists DevOps, not "installation" (a modifier) nor the customer's dev team.
+    ranking = rank(devset_index, parse_ask("need help setting up CI/CD for our dev team", devset_index), today=TODAY)
+    assert ranking.matches and ranking.matches[0].company in {"Cascade DevOps", "Helix Kubernetes Works"}
+    # An industry alone is not a need met: nobody here does pest control.
+    assert rank(devset_index, parse_ask("pest control company for restaurants", devset_index), today=TODAY).unmet
 
 
 @pytest.mark.parametrize("text,needs", [

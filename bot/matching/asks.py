@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import hashlib
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from bot.matching.index import DirectoryIndex
 from bot.matching.places import Place
@@ -72,9 +72,17 @@ def _content(terms: list[Term]) -> list[Term]:
     return [t for t in terms if t.kind in ("capability", "vendor")]
 
 
-def _concepts(part: str, index: DirectoryIndex) -> set[str]:
-    return {t.key for t in _content(analyze(tokens(part), index.vocab, correct=index.correct))
-            if t.key.startswith("c:")}
+def _names_a_need(terms: list[Term]) -> bool:
+    """A concept of the field, or two plain words ("SIP trunking"); not "a regional credit union"."""
+    content = _content(terms)
+    return any(t.key.startswith("c:") for t in content) or len(content) >= 2
+
+
+def _concepts(part: str, index: DirectoryIndex, *, situation: bool = False) -> set[str]:
+    """The concepts a part asks for (its situation left out unless asked: "SRE for our dev team")."""
+    toks = tokens(part)
+    terms = analyze(toks, index.vocab, correct=index.correct, situation_from=_situation_from(toks, index))
+    return {t.key for t in _content(terms) if t.key.startswith("c:") and (situation or not t.situation)}
 
 
 def _split_on_and(piece: str, index: DirectoryIndex) -> list[str]:
@@ -87,9 +95,10 @@ def _split_on_and(piece: str, index: DirectoryIndex) -> list[str]:
     if any(" and " in f" {t.surface} " for t in whole):
         return [piece]
     found = [_concepts(p, index) for p in parts]
+    named = [_concepts(p, index, situation=True) for p in parts]
 
     def distinct(i: int) -> bool:  # a concept no other part names, or two words of its own
-        others = set().union(*(c for j, c in enumerate(found) if j != i))
+        others = set().union(*(c for j, c in enumerate(named) if j != i))
         return bool(found[i] - others) if found[i] else _says_enough(parts[i], index)
 
     return parts if all(distinct(i) for i in range(len(parts))) else [piece]
@@ -102,16 +111,18 @@ def _says_enough(part: str, index: DirectoryIndex) -> bool:
 
 # Where the customer's situation starts: "SD-WAN | for a chain of car washes", "cameras | at the entrances".
 # Not "with": "website with SEO" asks for both.
-_SITUATION = frozenset({"for", "at", "in", "across", "near", "within", "inside", "of"})
+_SITUATION = frozenset({"for", "at", "in", "on", "across", "near", "within", "inside", "of", "before", "after",
+                        "during", "until"})
 
 
 def _situation_from(toks: list[str], index: DirectoryIndex) -> int | None:
-    """The first preposition after the need has begun ("help with X": X is the need)."""
+    """The first preposition after the need has begun ("help with X": X is the need; "a hospital
+    in Ohio that needs training": the need begins at "training", not at the industry)."""
     begun = False
     for i, tok in enumerate(toks):
         if begun and tok in _SITUATION:
             return i
-        begun = begun or not index.vocab.is_stopword(tok)
+        begun = begun or not (index.vocab.is_stopword(tok) or tok in index.vocab.industry_tokens)
     return None
 
 
@@ -130,17 +141,25 @@ def parse_ask(text: str, index: DirectoryIndex, *, industry: str | None = None,
     for piece in pieces:
         segments.extend(_split_on_and(piece, index))
     needs: list[Need] = []
+    leading: list[Term] = []  # "our client, a regional credit union, wants a pen test": context first
+    leading_text: list[str] = []
     for seg in segments:
         toks = tokens(seg)
         terms = _dedupe(analyze(toks, index.vocab, correct=index.correct, situation_from=_situation_from(toks, index)))
         if not terms:
             continue
-        if needs and (not _content(terms) or _SITUATION_CLAUSE.match(seg)):
-            # "... for restaurants": context for the need before it, not a need of its own.
-            needs[-1].terms = _dedupe(needs[-1].terms + terms)
-            needs[-1].text = f"{needs[-1].text}, {_tidy(seg)}"
+        if not _names_a_need(terms) or (needs and _SITUATION_CLAUSE.match(seg)):
+            if needs:  # "... for restaurants": context for the need before it, not a need of its own.
+                needs[-1].terms = _dedupe(needs[-1].terms + terms)
+                needs[-1].text = f"{needs[-1].text}, {_tidy(seg)}"
+            else:
+                leading += [replace(t, situation=True) for t in terms]
+                leading_text.append(_tidy(seg))
             continue
-        needs.append(Need(text=_tidy(seg), terms=terms))
+        needs.append(Need(text=_tidy(seg), terms=_dedupe(terms + leading)))
+        leading = []
+    if leading:  # nothing but context ("restaurants"): that is the need
+        needs.append(Need(text=", ".join(leading_text), terms=_dedupe(leading)))
     if len(needs) > MAX_NEEDS:
         extra = needs[MAX_NEEDS - 1 :]
         needs = needs[: MAX_NEEDS - 1] + [Need(text=", ".join(n.text for n in extra),

@@ -38,6 +38,8 @@ GEO_FLOOR = 0.4  # geo factor for a partner that serves elsewhere
 
 # Rarity separates partners, but a common need ("UC", many partners) is still the need: damped.
 IDF_POWER = 1.0
+# A concept in the customer's situation ("training for a new EHR rollout") is half the need.
+SITUATION_CONCEPT_FACTOR = 0.5
 TIER_REGION_OF_A_COUNTRY = 0.92  # "Midwest", "New England": nearer than the whole country
 
 
@@ -213,8 +215,9 @@ class DirectoryIndex:
         hit = process.extractOne(token, self._corrector_words, scorer=fuzz.ratio, score_cutoff=cutoff)
         if hit is None:
             return None
-        # A short word gets one slip at most ("viop" -> "voip", not "crew" -> "care").
-        if len(token) <= 5 and DamerauLevenshtein.distance(token, hit[0]) > 1:
+        # A short word gets one swapped or wrong letter at most ("viop" -> "voip"), not a letter
+        # more or less: too many words are that close ("crew" / "care", "cover" / "clover").
+        if len(token) <= 5 and (len(hit[0]) != len(token) or DamerauLevenshtein.distance(token, hit[0]) > 1):
             return None
         return hit[0]
 
@@ -227,7 +230,20 @@ class DirectoryIndex:
             if term.situation:
                 return SITUATION_WORD_IMPORTANCE
             return KNOWN_WORD_IMPORTANCE if self.df.get(term.key, 0) > 0 else UNKNOWN_WORD_IMPORTANCE
-        return IMPORTANCE[term_kind(term.key, self.vocab)]
+        kind = term_kind(term.key, self.vocab)
+        if term.situation and kind != "industry":
+            return IMPORTANCE[kind] * SITUATION_CONCEPT_FACTOR
+        return IMPORTANCE[kind]
+
+    def is_context(self, term: Term) -> bool:
+        """Context of a need rather than the need: the customer's situation, an industry, or a
+        concept the vocabulary marks as a modifier ("installation": how, not what)."""
+        if term.situation:
+            return True
+        if term.key.startswith("c:"):
+            concept = self.vocab.concepts[term.key[2:]]
+            return concept.kind == "industry" or concept.modifier
+        return False
 
     def term_weight(self, term: Term) -> float:
         """How much a term of an ask counts: its importance, and (damped) how rare it is."""

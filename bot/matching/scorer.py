@@ -26,7 +26,8 @@ SHARPNESS = 1.3
 DEPTH_BONUS = 0.02
 FUZZY_SHARE = 0.15
 # Serving the asker's industry is not doing what was asked ("pest control company for restaurants").
-INDUSTRY_ONLY_FACTOR = 0.5  # surface similarity of the need and the best capability phrase (rapidfuzz)
+INDUSTRY_ONLY_FACTOR = 0.5
+CONTEXT_CAP = 0.35  # surface similarity of the need and the best capability phrase (rapidfuzz)
 
 
 @dataclass
@@ -142,15 +143,22 @@ def _relevance(index: DirectoryIndex, a: ProfileAnalysis, need: Need, context: l
     if mass <= 0:
         return 0.0, []
     hits = _term_hits(index, a, terms)
-    got = sum(index.term_weight(h.term) * h.weight for h in hits)
-    coverage = got / mass
+    # The core of a need is what must be done; its context (the customer's situation, industry,
+    # "installed"/"set up") refines the ranking but takes at most CONTEXT_CAP off.
+    core = [h for h in hits if not index.is_context(h.term)] or hits
+    core_mass = sum(index.term_weight(h.term) for h in core)
+    if core_mass <= 0:
+        return 0.0, []
+    coverage = sum(index.term_weight(h.term) * h.weight for h in core) / core_mass
+    missed_context = sum(index.term_weight(h.term) * (1.0 - h.weight) for h in hits if h not in core)
+    context_factor = 1.0 - min(CONTEXT_CAP, missed_context / mass)
     # More evidence (the same need met in several phrases) edges a partner ahead of a tie.
     depth = sum(min(2, len({w[1] for w in a.where.get(h.term.key, ())}) - 1) for h in hits if h.weight > 0)
     need_text = " ".join(tokens(need.norm))
     best_phrase = max((fuzz.token_set_ratio(need_text, " ".join(tokens(p))) for p, _ in a.phrases.get("capabilities", ())),
                       default=0.0)
     # Convex: a need half covered is a weak match, not a middling one.
-    rel = (coverage * (1.0 - FUZZY_SHARE + FUZZY_SHARE * best_phrase / 100.0)) ** SHARPNESS
+    rel = (coverage * (1.0 - FUZZY_SHARE + FUZZY_SHARE * best_phrase / 100.0)) ** SHARPNESS * context_factor
     if not any(h.weight > 0 and h.field != "industries" for h in hits):
         rel *= INDUSTRY_ONLY_FACTOR
     return min(1.0, rel * (1.0 + DEPTH_BONUS * min(depth, 3))), hits

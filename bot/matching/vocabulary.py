@@ -22,6 +22,7 @@ class Concept:
     label: str
     kind: str
     broader: tuple[str, ...] = ()
+    modifier: bool = False  # says how a need is met ("installed"), not what: context for another concept
 
 
 @dataclass(frozen=True)
@@ -35,6 +36,13 @@ class Vocabulary:
     @functools.cached_property
     def known_tokens(self) -> frozenset[str]:
         return frozenset(t for phrase in self.phrases for t in phrase)
+
+    @functools.cached_property
+    def industry_tokens(self) -> frozenset[str]:
+        """Words that only ever name an industry ("hospital", "restaurants")."""
+        other = {t for phrase, cid in self.phrases.items() if self.concepts[cid].kind != "industry" for t in phrase}
+        return frozenset(t for phrase, cid in self.phrases.items() if self.concepts[cid].kind == "industry"
+                         for t in phrase) - other
 
     @functools.cached_property
     def _stopword_stems(self) -> frozenset[str]:
@@ -58,7 +66,7 @@ def parse_vocabulary(data: dict) -> Vocabulary:
         if kind not in KINDS:
             raise VocabularyError(f"concept {cid!r}: unknown kind {kind!r}")
         concepts[cid] = Concept(id=cid, label=str(spec.get("label") or cid), kind=kind,
-                                broader=tuple(spec.get("broader") or ()))
+                                broader=tuple(spec.get("broader") or ()), modifier=bool(spec.get("modifier")))
         for term in spec.get("terms") or []:
             if not isinstance(term, str):  # YAML reads bare on/off/yes/no as booleans
                 raise VocabularyError(f"concept {cid!r}: term {term!r} must be quoted text")
