@@ -67,7 +67,7 @@ def analyze(words: Iterable[str], vocab: Vocabulary, *, correct: Corrector | Non
     fixed: dict[int, str] = {}
     if correct is not None:
         for i, tok in enumerate(toks):
-            if vocab.is_stopword(tok):
+            if vocab.is_stopword(tok) or stem(tok) in vocab.stem_concepts:
                 continue
             better = correct(tok)
             if better and better != tok:
@@ -89,8 +89,13 @@ def analyze(words: Iterable[str], vocab: Vocabulary, *, correct: Corrector | Non
         else:
             tok = toks[i]
             if not vocab.is_stopword(tok) and not tok.isdigit():
-                out.append(Term(key=f"w:{stem(tok)}", surface=tok, kind="capability", typo=fixed.get(i),
-                                situation=i >= cut))
+                cid = vocab.stem_concepts.get(stem(tok))
+                if cid is not None:  # another form of a one-word term: "auditing" -> audit
+                    out.append(Term(key=f"c:{cid}", surface=tok, kind=vocab.concepts[cid].kind,
+                                    typo=fixed.get(i), situation=i >= cut))
+                else:
+                    out.append(Term(key=f"w:{stem(tok)}", surface=tok, kind="capability", typo=fixed.get(i),
+                                    situation=i >= cut))
             i += 1
     return out
 

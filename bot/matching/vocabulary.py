@@ -38,6 +38,19 @@ class Vocabulary:
         return frozenset(t for phrase in self.phrases for t in phrase)
 
     @functools.cached_property
+    def stem_concepts(self) -> dict[str, str]:
+        """One-word terms by stem, so other forms meet them ("auditing" -> audit): unambiguous only."""
+        seen: dict[str, set[str]] = {}
+        for phrase, cid in self.phrases.items():
+            if len(phrase) == 1 and phrase[0].isalpha():
+                seen.setdefault(stem(phrase[0]), set()).add(cid)
+        return {s: next(iter(c)) for s, c in seen.items() if len(c) == 1 and s not in self._all_stopword_stems}
+
+    @functools.cached_property
+    def _all_stopword_stems(self) -> frozenset[str]:
+        return frozenset(stem(w) for w in self.stopwords)
+
+    @functools.cached_property
     def industry_tokens(self) -> frozenset[str]:
         """Words that only ever name an industry ("hospital", "restaurants")."""
         other = {t for phrase, cid in self.phrases.items() if self.concepts[cid].kind != "industry" for t in phrase}
