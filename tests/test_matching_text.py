@@ -203,3 +203,25 @@ def test_a_region_of_one_country_is_nearer_than_the_whole_country():
 
     assert area_tier("sub:US-WI", "sub:US-WI") > area_tier("macro:US Midwest", "sub:US-WI") \
         > area_tier("country:US", "sub:US-WI") > area_tier("macro:North America", "sub:US-WI")
+
+
+def test_a_correction_keeps_the_first_letter(devset_index):
+    assert devset_index.correct("kuberntes") == "kubernetes"
+    assert devset_index.correct("immigration") is None  # not "migration"
+
+
+def test_other_forms_of_a_one_word_term_meet_it(vocab):
+    assert keys("auditing", vocab) == keys("audit", vocab) == ["c:compliance"]
+
+
+def test_a_small_town_typed_in_lowercase_is_a_word(gaz):
+    assert gaz.find("hook up the delivery orders")[0] == []
+    assert [p.key for p in gaz.find("tucson")[0]] == ["city:5318313"]
+
+
+def test_and_inside_the_situation_lists_what_it_names(devset_index):
+    from bot.matching.asks import parse_ask
+
+    ask = parse_ask("need a distributor for IP phones and switches in Singapore", devset_index)
+    assert len(ask.needs) == 1 and [p.key for p in ask.places] == ["country:SG"]
+    assert len(parse_ask("a tech roadmap first, then a Salesforce rollout", devset_index).needs) == 2

@@ -12,7 +12,7 @@ from bot.matching.places import Place
 from bot.matching.textnorm import Term, analyze, tokens
 
 # Strong separators always split; " and " splits only when both sides say enough on their own.
-_STRONG = re.compile(r"\s*(?:[;,+&\n]|\bplus\b|\band also\b|\bas well as\b|\balso\b|\bin addition to\b)\s*", re.I)
+_STRONG = re.compile(r"\s*(?:[;,+&\n]|\bplus\b|\band then\b|\bthen\b|\band also\b|\bas well as\b|\balso\b|\bin addition to\b)\s*", re.I)
 _AND = re.compile(r"\s+\band\b\s+", re.I)
 MAX_NEEDS = 5
 
@@ -91,6 +91,10 @@ def _split_on_and(piece: str, index: DirectoryIndex) -> list[str]:
     parts = _AND.split(piece)
     if len(parts) < 2:
         return [piece]
+    # "a distributor for IP phones and switches": the "and" lists what the situation names.
+    first = tokens(parts[0])
+    if len(parts) == 2 and _situation_from(first, index) is not None and not _says_enough(parts[1], index, words=3):
+        return [piece]
     whole = set(analyze(tokens(piece), index.vocab))
     if any(" and " in f" {t.surface} " for t in whole):
         return [piece]
@@ -104,15 +108,15 @@ def _split_on_and(piece: str, index: DirectoryIndex) -> list[str]:
     return parts if all(distinct(i) for i in range(len(parts))) else [piece]
 
 
-def _says_enough(part: str, index: DirectoryIndex) -> bool:
+def _says_enough(part: str, index: DirectoryIndex, *, words: int = 2) -> bool:
     """Two words of a need ("SIP trunking"), not one ("portuguese")."""
-    return len([t for t in tokens(part) if not index.vocab.is_stopword(t)]) >= 2
+    return len([t for t in tokens(part) if not index.vocab.is_stopword(t)]) >= words
 
 
 # Where the customer's situation starts: "SD-WAN | for a chain of car washes", "cameras | at the entrances".
 # Not "with": "website with SEO" asks for both.
 _SITUATION = frozenset({"for", "at", "in", "on", "across", "near", "within", "inside", "of", "before", "after",
-                        "during", "until"})
+                        "during", "until", "when", "whenever", "because", "since", "where", "if"})
 
 
 def _situation_from(toks: list[str], index: DirectoryIndex) -> int | None:

@@ -101,7 +101,7 @@ class DirectoryIndex:
         self.paused_until = np.zeros(cap, dtype=np.int32)  # 0 = not paused, -1 = open-ended
         self.has_regions = np.zeros(cap, dtype=bool)
         self.company_ids = np.zeros(cap, dtype=np.int64)
-        self._corrector_words: list[str] | None = None
+        self._corrector_words: dict[str, list[str]] | None = None  # by first letter
         self._known_words: frozenset[str] | None = None
 
     # -- building ---------------------------------------------------------------------------
@@ -205,14 +205,22 @@ class DirectoryIndex:
             self._known_words = frozenset(t for t, c in self.token_df.items() if c > 0) | self.vocab.known_tokens
         return self._known_words
 
+    def _corrector_words_by_letter(self) -> dict[str, list[str]]:
+        if self._corrector_words is None:
+            by_letter: dict[str, list[str]] = {}
+            for w in sorted(w for w in self.known_words if len(w) >= 3 and not w.isdigit()):
+                by_letter.setdefault(w[0], []).append(w)
+            self._corrector_words = by_letter
+        return self._corrector_words
+
     def correct(self, token: str) -> str | None:
         """The directory or vocabulary word a misspelt token most likely meant, if any."""
         if len(token) < 4 or token.isdigit() or token in self.known_words:
             return None
-        if self._corrector_words is None:
-            self._corrector_words = sorted(w for w in self.known_words if len(w) >= 3 and not w.isdigit())
         cutoff = 75 if len(token) <= 4 else 80
-        hit = process.extractOne(token, self._corrector_words, scorer=fuzz.ratio, score_cutoff=cutoff)
+        # Slips keep the first letter ("kuberntes"); "immigration" is no misspelt "migration".
+        hit = process.extractOne(token, self._corrector_words_by_letter().get(token[0], ()), scorer=fuzz.ratio,
+                                 score_cutoff=cutoff)
         if hit is None:
             return None
         # A short word gets one swapped or wrong letter at most ("viop" -> "voip"), not a letter

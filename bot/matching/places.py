@@ -25,6 +25,7 @@ from bot.matching.textnorm import fold, tokens
 REGIONS_FILE = Path(__file__).resolve().parent.parent / "data" / "regions.yaml"
 
 # Names that are places but, in an ask, far more often ordinary words.
+SMALL_TOWN = 100_000
 NOT_PLACES_IN_ASKS = frozenset(
     "best most split nice gap bar police university mobile orange reading bath deal sale union "
     "victoria independence enterprise commerce industry mission surprise normal marathon hope "
@@ -395,7 +396,11 @@ class Gazetteer:
             if len(name) >= 4 and (code in self.sub_top or code.startswith("US-")):
                 return self.subdivision(code)
         if name in self.city_names and not word_like and len(name) >= 3:
-            return self.city(self.city_names[name][0])
+            gid = self.city_names[name][0]
+            # A small town typed in lowercase is more likely a word ("hook up the orders").
+            if size == 1 and raw.islower() and self.city_rows[gid][5] < SMALL_TOWN and not lenient:
+                return None
+            return self.city(gid)
         return None
 
 
