@@ -124,10 +124,19 @@ def _situation_from(toks: list[str], index: DirectoryIndex) -> int | None:
     in Ohio that needs training": the need begins at "training", not at the industry)."""
     begun = False
     for i, tok in enumerate(toks):
-        if begun and tok in _SITUATION:
-            return i
+        if begun and tok in _SITUATION and (i == 0 or toks[i - 1] not in _ASKING):
+            # The head must name something the directory knows; else the need is what follows
+            # ("a mid-size manufacturer looking for a NetSuite ERP implementation").
+            head = analyze(toks[:i], index.vocab)
+            if any(t.key.startswith("c:") or index.df.get(t.key, 0) > 0 for t in _content(head)):
+                return i
+            return None
         begun = begun or not (index.vocab.is_stopword(tok) or tok in index.vocab.industry_tokens)
     return None
+
+
+_ASKING = frozenset({"looking", "look", "looked", "searching", "search", "asking", "ask", "asked", "hunting",
+                     "shopping", "calling", "call", "hoping", "hope"})
 
 
 def parse_ask(text: str, index: DirectoryIndex, *, industry: str | None = None,
@@ -153,11 +162,12 @@ def parse_ask(text: str, index: DirectoryIndex, *, industry: str | None = None,
         if not terms:
             continue
         if not _names_a_need(terms) or (needs and _SITUATION_CLAUSE.match(seg)):
+            terms = [replace(t, situation=True) for t in terms]
             if needs:  # "... for restaurants": context for the need before it, not a need of its own.
                 needs[-1].terms = _dedupe(needs[-1].terms + terms)
                 needs[-1].text = f"{needs[-1].text}, {_tidy(seg)}"
             else:
-                leading += [replace(t, situation=True) for t in terms]
+                leading += terms
                 leading_text.append(_tidy(seg))
             continue
         needs.append(Need(text=_tidy(seg), terms=_dedupe(terms + leading)))

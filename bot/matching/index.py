@@ -24,7 +24,7 @@ from bot.matching.profile import (
     IMPORTANCE, KNOWN_WORD_IMPORTANCE, SITUATION_WORD_IMPORTANCE, UNKNOWN_WORD_IMPORTANCE, ProfileAnalysis, ProfileRecord, analyze_profile,
     term_kind,
 )
-from bot.matching.textnorm import Term
+from bot.matching.textnorm import Term, is_common_word
 from bot.matching.vocabulary import Vocabulary, load_vocabulary
 
 # Geography: how well a partner's served place fits an ask's place (1 = exactly there).
@@ -215,7 +215,7 @@ class DirectoryIndex:
 
     def correct(self, token: str) -> str | None:
         """The directory or vocabulary word a misspelt token most likely meant, if any."""
-        if len(token) < 4 or token.isdigit() or token in self.known_words:
+        if len(token) < 4 or token.isdigit() or token in self.known_words or is_common_word(token):
             return None
         cutoff = 75 if len(token) <= 4 else 80
         # Slips keep the first letter ("kuberntes"); "immigration" is no misspelt "migration".

@@ -161,7 +161,9 @@ def _relevance(index: DirectoryIndex, a: ProfileAnalysis, need: Need, context: l
     rel = (coverage * (1.0 - FUZZY_SHARE + FUZZY_SHARE * best_phrase / 100.0)) ** SHARPNESS * context_factor
     if not any(h.weight > 0 and h.field != "industries" for h in hits):
         rel *= INDUSTRY_ONLY_FACTOR
-    return min(1.0, rel * (1.0 + DEPTH_BONUS * min(depth, 3))), hits
+    # Not capped here: between two full matches the one with more evidence ranks first; scores
+    # are shown capped at 100.
+    return rel * (1.0 + DEPTH_BONUS * min(depth, 3)), hits
 
 
 def geo_fit(a: ProfileAnalysis, places: list[Place]) -> tuple[float, str] | None:
@@ -292,10 +294,10 @@ def rank(index: DirectoryIndex, ask: ParsedAsk, *, today: date, exclude_company_
             need_hits[i] = hits
         scored.append((slot, need_scores, need_hits, geo))
 
-    def overall(scores: list[float]) -> float:
+    def overall(scores: list[float], *, cap: bool = False) -> float:
         best = max(scores)
         extra = sum(s for s in scores if s >= min_score) - (best if best >= min_score else 0)
-        return min(100.0, best + 0.15 * extra)
+        return min(100.0, best + 0.15 * extra) if cap else best + 0.15 * extra
 
     def order(slot: int, value: float) -> tuple:
         cid = index.records[slot].company_id
@@ -322,10 +324,10 @@ def rank(index: DirectoryIndex, ask: ParsedAsk, *, today: date, exclude_company_
         covers = [i for i, v in enumerate(need_scores) if v >= max(min_score, COVER_RATIO * best_per_need[i])]
         ranking.matches.append(Match(
             company_id=rec.company_id, company=rec.name, partner_type=rec.partner_type,
-            score=round(overall(need_scores), 1),
+            score=round(overall(need_scores, cap=True), 1),
             reasons=_reasons(index, ask, need_hits, covers or [max(range(len(need_scores)), key=need_scores.__getitem__)],
                              geo, rec.capacity, cache.get(index, slot)),
-            covers=covers, need_scores=[round(v, 1) for v in need_scores], capacity=rec.capacity,
+            covers=covers, need_scores=[round(min(100.0, v), 1) for v in need_scores], capacity=rec.capacity,
             open_intros=open_counts.get(rec.company_id, 0),
         ))
     return ranking

@@ -6,6 +6,7 @@ word. Asks and profiles go through the same analysis, so they meet on the same k
 
 from __future__ import annotations
 
+import functools
 import re
 import unicodedata
 from collections.abc import Callable, Iterable
@@ -43,6 +44,18 @@ def stem(word: str) -> str:
     if word.endswith("e") and len(word) >= 5:
         word = word[:-1]
     return word
+
+
+# An English word this common ("coming", "cover", "immigration") is what the asker meant, not a
+# misspelling of a word of the directory; typos ("kuberntes", "managment") are far rarer.
+COMMON_WORD_ZIPF = 2.5
+
+
+@functools.cache
+def is_common_word(token: str) -> bool:
+    from wordfreq import zipf_frequency  # its word lists load on first use
+
+    return zipf_frequency(token, "en") >= COMMON_WORD_ZIPF
 
 
 @dataclass(frozen=True)
