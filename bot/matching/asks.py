@@ -12,7 +12,7 @@ from bot.matching.places import Place
 from bot.matching.textnorm import Term, analyze, tokens
 
 # Strong separators always split; " and " splits only when both sides say enough on their own.
-_STRONG = re.compile(r"\s*(?:[;,+&\n]|\bplus\b|\band then\b|\bthen\b|\band also\b|\bas well as\b|\balso\b|\bin addition to\b)\s*", re.I)
+_STRONG = re.compile(r"\s*(?:[;,+&\n?!]|\.\s|\bplus\b|\band then\b|\bthen\b|\band also\b|\bas well as\b|\balso\b|\bin addition to\b)\s*", re.I)
 _AND = re.compile(r"\s+\band\b\s+", re.I)
 MAX_NEEDS = 5
 
