@@ -225,3 +225,14 @@ def test_and_inside_the_situation_lists_what_it_names(devset_index):
     ask = parse_ask("need a distributor for IP phones and switches in Singapore", devset_index)
     assert len(ask.needs) == 1 and [p.key for p in ask.places] == ["country:SG"]
     assert len(parse_ask("a tech roadmap first, then a Salesforce rollout", devset_index).needs) == 2
+
+
+def test_sentences_are_read_apart_and_a_common_word_is_not_a_typo(devset_index):
+    from bot.matching.asks import parse_ask
+    from bot.matching.scorer import rank
+    from tests.devset.evaluation import TODAY
+
+    ask = parse_ask("anyone know a mobile notary? customer needs loan documents signed", devset_index)
+    assert len(ask.needs) == 2
+    assert rank(devset_index, ask, today=TODAY).unmet  # "mobile" alone is no mobile app
+    assert devset_index.correct("coming") is None  # an English word, not a misspelt "coding"
