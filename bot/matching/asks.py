@@ -48,8 +48,9 @@ _TRAILING = re.compile(r"(?:\s+\b(?:in|near|around|for|at|from|across|within|of)
 
 
 # "..., they have lots of dead zones": a clause about the customer, not another need.
-_SITUATION_CLAUSE = re.compile(r"\s*(?:they|it|we|he|she|there|the customer|the client)\s+"
-                               r"(?:have|has|had|are|is|was|were|'re|'s|'ve)\b", re.I)
+_SITUATION_CLAUSE = re.compile(r"\s*(?:(?:they|it|we|he|she|there|the customer|the client)\s+"
+                               r"(?:have|has|had|are|is|was|were|'re|'s|'ve)\b"
+                               r"|(?:about|around|approx\w*|roughly|some|over|under|~)?\s*\d)", re.I)
 
 
 def _tidy(segment: str) -> str:
@@ -116,7 +117,7 @@ def _says_enough(part: str, index: DirectoryIndex, *, words: int = 2) -> bool:
 # Where the customer's situation starts: "SD-WAN | for a chain of car washes", "cameras | at the entrances".
 # Not "with": "website with SEO" asks for both.
 _SITUATION = frozenset({"for", "at", "in", "on", "across", "near", "within", "inside", "of", "before", "after",
-                        "during", "until", "when", "whenever", "because", "since", "where", "if"})
+                        "during", "until", "when", "whenever", "because", "since", "where", "if", "so"})
 
 
 def _situation_from(toks: list[str], index: DirectoryIndex) -> int | None:

@@ -223,9 +223,8 @@ class DirectoryIndex:
                                  score_cutoff=cutoff)
         if hit is None:
             return None
-        # A short word gets one swapped or wrong letter at most ("viop" -> "voip"), not a letter
-        # more or less: too many words are that close ("crew" / "care", "cover" / "clover").
-        if len(token) <= 5 and (len(hit[0]) != len(token) or DamerauLevenshtein.distance(token, hit[0]) > 1):
+        # A short word gets one slip at most ("viop" -> "voip", "staf" -> "staff").
+        if len(token) <= 5 and DamerauLevenshtein.distance(token, hit[0]) > 1:
             return None
         return hit[0]
 

@@ -47,6 +47,16 @@ class Vocabulary:
         return {s: next(iter(c)) for s, c in seen.items() if len(c) == 1 and s not in self._all_stopword_stems}
 
     @functools.cached_property
+    def stem_term_length(self) -> dict[str, int]:
+        """The shortest one-word term per stem: "apart" is no form of "apartments"."""
+        out: dict[str, int] = {}
+        for phrase in self.phrases:
+            if len(phrase) == 1:
+                key = stem(phrase[0])
+                out[key] = min(out.get(key, 99), len(phrase[0]))
+        return out
+
+    @functools.cached_property
     def _all_stopword_stems(self) -> frozenset[str]:
         return frozenset(stem(w) for w in self.stopwords)
 
