@@ -236,3 +236,14 @@ def test_sentences_are_read_apart_and_a_common_word_is_not_a_typo(devset_index):
     assert len(ask.needs) == 2
     assert rank(devset_index, ask, today=TODAY).unmet  # "mobile" alone is no mobile app
     assert devset_index.correct("coming") is None  # an English word, not a misspelt "coding"
+
+
+@pytest.mark.parametrize("text,needs", [
+    ("hosted pbx for a dental office, about 15 phones", 1),  # a quantity is context
+    ("need IT staff augmentation, 3 contract techs", 1),
+    ("SD-WAN rollout; 200 field technicians for the rollout", 2),
+])
+def test_a_quantity_is_context_not_a_need(devset_index, text, needs):
+    from bot.matching.asks import parse_ask
+
+    assert len(parse_ask(text, devset_index).needs) == needs

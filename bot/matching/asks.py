@@ -50,7 +50,8 @@ _TRAILING = re.compile(r"(?:\s+\b(?:in|near|around|for|at|from|across|within|of)
 # "..., they have lots of dead zones": a clause about the customer, not another need.
 _SITUATION_CLAUSE = re.compile(r"\s*(?:(?:they|it|we|he|she|there|the customer|the client)\s+"
                                r"(?:have|has|had|are|is|was|were|'re|'s|'ve)\b"
-                               r"|(?:about|around|approx\w*|roughly|some|over|under|~)?\s*\d)", re.I)
+                               r"|(?:about|around|approx\w*|roughly|some|over|under|~)\s*\d"  # ", about 15 phones"
+                               r"|\d[\d,.]*\s+\S+(?:\s+\S+)?\s*$)", re.I)  # ", 40 users", "3 contract techs"
 
 
 def _tidy(segment: str) -> str:
