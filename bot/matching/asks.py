@@ -12,7 +12,8 @@ from bot.matching.places import Place
 from bot.matching.textnorm import Term, analyze, tokens
 
 # Strong separators always split; " and " splits only when both sides say enough on their own.
-_STRONG = re.compile(r"\s*(?:[;,+&\n?!]|\.\s|\bplus\b|\band then\b|\bthen\b|\band also\b|\bas well as\b|\balso\b|\bin addition to\b)\s*", re.I)
+_STRONG = re.compile(r"\s*(?:[;,+&\n?!]|\.\s|\bplus\b|\band then\b|\bthen\b|\band also\b|\bas well as\b|\balso\b"
+                     r"|\bin addition to\b)\s*", re.I)
 _AND = re.compile(r"\s+\band\b\s+", re.I)
 MAX_NEEDS = 5
 
@@ -80,11 +81,12 @@ def _names_a_need(terms: list[Term]) -> bool:
     return any(t.key.startswith("c:") for t in content) or len(content) >= 2
 
 
-def _concepts(part: str, index: DirectoryIndex, *, situation: bool = False) -> set[str]:
-    """The concepts a part asks for (its situation left out unless asked: "SRE for our dev team")."""
+def _concepts(part: str, index: DirectoryIndex) -> tuple[set[str], set[str]]:
+    """The concepts a part asks for (its situation left out: "SRE for our dev team"), and all it names."""
     toks = tokens(part)
     terms = analyze(toks, index.vocab, correct=index.correct, situation_from=_situation_from(toks, index))
-    return {t.key for t in _content(terms) if t.key.startswith("c:") and (situation or not t.situation)}
+    named = [t for t in _content(terms) if t.key.startswith("c:")]
+    return {t.key for t in named if not t.situation}, {t.key for t in named}
 
 
 def _split_on_and(piece: str, index: DirectoryIndex) -> list[str]:
@@ -100,8 +102,7 @@ def _split_on_and(piece: str, index: DirectoryIndex) -> list[str]:
     whole = set(analyze(tokens(piece), index.vocab))
     if any(" and " in f" {t.surface} " for t in whole):
         return [piece]
-    found = [_concepts(p, index) for p in parts]
-    named = [_concepts(p, index, situation=True) for p in parts]
+    found, named = zip(*(_concepts(p, index) for p in parts), strict=True)
 
     def distinct(i: int) -> bool:  # a concept no other part names, or two words of its own
         others = set().union(*(c for j, c in enumerate(named) if j != i))

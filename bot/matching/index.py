@@ -21,8 +21,8 @@ from rapidfuzz.distance import DamerauLevenshtein
 
 from bot.matching.places import Gazetteer, gazetteer
 from bot.matching.profile import (
-    IMPORTANCE, KNOWN_WORD_IMPORTANCE, SITUATION_WORD_IMPORTANCE, UNKNOWN_WORD_IMPORTANCE, ProfileAnalysis, ProfileRecord, analyze_profile,
-    term_kind,
+    IMPORTANCE, KNOWN_WORD_IMPORTANCE, SITUATION_WORD_IMPORTANCE, UNKNOWN_WORD_IMPORTANCE, ProfileAnalysis,
+    ProfileRecord, analyze_profile, term_kind,
 )
 from bot.matching.textnorm import Term, is_common_word
 from bot.matching.vocabulary import Vocabulary, load_vocabulary
@@ -36,8 +36,6 @@ TIER_NO_REGIONS = 0.35  # the partner lists no places at all: unknown, not exclu
 GEO_FLOOR = 0.4  # geo factor for a partner that serves elsewhere
 
 
-# Rarity separates partners, but a common need ("UC", many partners) is still the need: damped.
-IDF_POWER = 1.0
 # A concept in the customer's situation ("training for a new EHR rollout") is half the need.
 SITUATION_CONCEPT_FACTOR = 0.5
 TIER_REGION_OF_A_COUNTRY = 0.92  # "Midwest", "New England": nearer than the whole country
@@ -253,8 +251,8 @@ class DirectoryIndex:
         return False
 
     def term_weight(self, term: Term) -> float:
-        """How much a term of an ask counts: its importance, and (damped) how rare it is."""
-        return self.importance(term) * self.idf(term.key) ** IDF_POWER
+        """How much a term of an ask counts: its importance, and how rare it is."""
+        return self.importance(term) * self.idf(term.key)
 
     def term_mass(self, terms: list[Term]) -> float:
         return sum(self.term_weight(t) for t in terms)

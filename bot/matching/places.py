@@ -24,8 +24,8 @@ from bot.matching.textnorm import fold, tokens
 
 REGIONS_FILE = Path(__file__).resolve().parent.parent / "data" / "regions.yaml"
 
+SMALL_TOWN = 100_000  # population under which a one-word town typed in lowercase is taken for a word
 # Names that are places but, in an ask, far more often ordinary words.
-SMALL_TOWN = 100_000
 NOT_PLACES_IN_ASKS = frozenset(
     "best most split nice gap bar police university mobile orange reading bath deal sale union "
     "victoria independence enterprise commerce industry mission surprise normal marathon hope "

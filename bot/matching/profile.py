@@ -32,8 +32,8 @@ KNOWN_WORD_IMPORTANCE = 0.5
 # of the customer's situation ("office", "shops"). It counts, but not as much as a concept.
 UNKNOWN_WORD_IMPORTANCE = 0.3
 # A plain word about the customer's situation ("for a chain of car washes") barely counts: a
-# partner that does the need fits whatever the customer sells. Concepts there count in full
-# ("apps for timecards", "backup for a law firm").
+# partner that does the need fits whatever the customer sells. (Concepts there count for more:
+# see SITUATION_CONCEPT_FACTOR in index.py.)
 SITUATION_WORD_IMPORTANCE = 0.1
 # Words inside a profile's multi-word concept ("cloud migration") also match alone, for less.
 INNER_WORD_FACTOR = 0.7

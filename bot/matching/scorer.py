@@ -24,10 +24,10 @@ LIMITED_FACTOR = 0.85
 MAX_REASONS = 6
 SHARPNESS = 1.3
 DEPTH_BONUS = 0.02
-FUZZY_SHARE = 0.15
+FUZZY_SHARE = 0.15  # surface similarity of the need and the best capability phrase (rapidfuzz)
 # Serving the asker's industry is not doing what was asked ("pest control company for restaurants").
 INDUSTRY_ONLY_FACTOR = 0.5
-CONTEXT_CAP = 0.35  # surface similarity of the need and the best capability phrase (rapidfuzz)
+CONTEXT_CAP = 0.35  # the most a need's unmatched context takes off
 
 
 @dataclass
@@ -145,12 +145,14 @@ def _relevance(index: DirectoryIndex, a: ProfileAnalysis, need: Need, context: l
     hits = _term_hits(index, a, terms)
     # The core of a need is what must be done; its context (the customer's situation, industry,
     # "installed"/"set up") refines the ranking but takes at most CONTEXT_CAP off.
-    core = [h for h in hits if not index.is_context(h.term)] or hits
+    core = [h for h in hits if not index.is_context(h.term)]
+    context = [h for h in hits if index.is_context(h.term)] if core else []
+    core = core or hits  # nothing but context ("restaurants"): that is the need
     core_mass = sum(index.term_weight(h.term) for h in core)
     if core_mass <= 0:
         return 0.0, []
     coverage = sum(index.term_weight(h.term) * h.weight for h in core) / core_mass
-    missed_context = sum(index.term_weight(h.term) * (1.0 - h.weight) for h in hits if h not in core)
+    missed_context = sum(index.term_weight(h.term) * (1.0 - h.weight) for h in context)
     context_factor = 1.0 - min(CONTEXT_CAP, missed_context / mass)
     # More evidence (the same need met in several phrases) edges a partner ahead of a tie.
     depth = sum(min(2, len({w[1] for w in a.where.get(h.term.key, ())}) - 1) for h in hits if h.weight > 0)
@@ -325,7 +327,8 @@ def rank(index: DirectoryIndex, ask: ParsedAsk, *, today: date, exclude_company_
         ranking.matches.append(Match(
             company_id=rec.company_id, company=rec.name, partner_type=rec.partner_type,
             score=round(overall(need_scores, cap=True), 1),
-            reasons=_reasons(index, ask, need_hits, covers or [max(range(len(need_scores)), key=need_scores.__getitem__)],
+            reasons=_reasons(index, ask, need_hits,
+                             covers or [max(range(len(need_scores)), key=need_scores.__getitem__)],
                              geo, rec.capacity, cache.get(index, slot)),
             covers=covers, need_scores=[round(min(100.0, v), 1) for v in need_scores], capacity=rec.capacity,
             open_intros=open_counts.get(rec.company_id, 0),

@@ -102,10 +102,7 @@ def analyze(words: Iterable[str], vocab: Vocabulary, *, correct: Corrector | Non
         else:
             tok = toks[i]
             if not vocab.is_stopword(tok) and not tok.isdigit():
-                # Not for a person ("reporter" is no kind of reporting, "installer" is listed).
-                cid = None if tok.endswith(("er", "ers", "or", "ors")) else vocab.stem_concepts.get(stem(tok))
-                if cid is not None and len(tok) < vocab.stem_term_length.get(stem(tok), 0) - 1:
-                    cid = None  # a shorter word with the stem of a longer term ("apart", "apartments")
+                cid = vocab.concept_of_form(tok)
                 if cid is not None:  # another form of a one-word term: "auditing" -> audit
                     out.append(Term(key=f"c:{cid}", surface=tok, kind=vocab.concepts[cid].kind,
                                     typo=fixed.get(i), situation=i >= cut))

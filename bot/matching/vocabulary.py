@@ -38,23 +38,32 @@ class Vocabulary:
         return frozenset(t for phrase in self.phrases for t in phrase)
 
     @functools.cached_property
-    def stem_concepts(self) -> dict[str, str]:
-        """One-word terms by stem, so other forms meet them ("auditing" -> audit): unambiguous only."""
-        seen: dict[str, set[str]] = {}
+    def _one_word_stems(self) -> dict[str, tuple[set[str], int]]:
+        """Stem of each one-word term -> its concepts and the shortest such term's length."""
+        seen: dict[str, tuple[set[str], int]] = {}
         for phrase, cid in self.phrases.items():
             if len(phrase) == 1 and phrase[0].isalpha():
-                seen.setdefault(stem(phrase[0]), set()).add(cid)
-        return {s: next(iter(c)) for s, c in seen.items() if len(c) == 1 and s not in self._all_stopword_stems}
+                key = stem(phrase[0])
+                cids, shortest = seen.get(key, (set(), 99))
+                seen[key] = (cids | {cid}, min(shortest, len(phrase[0])))
+        return seen
 
     @functools.cached_property
-    def stem_term_length(self) -> dict[str, int]:
-        """The shortest one-word term per stem: "apart" is no form of "apartments"."""
-        out: dict[str, int] = {}
-        for phrase in self.phrases:
-            if len(phrase) == 1:
-                key = stem(phrase[0])
-                out[key] = min(out.get(key, 99), len(phrase[0]))
-        return out
+    def stem_concepts(self) -> dict[str, str]:
+        """One-word terms by stem, so other forms meet them ("auditing" -> audit): unambiguous only."""
+        return {s: next(iter(c)) for s, (c, _n) in self._one_word_stems.items()
+                if len(c) == 1 and s not in self._all_stopword_stems}
+
+    def concept_of_form(self, token: str) -> str | None:
+        """The concept of which `token` is another form of a one-word term ("auditing" -> audit);
+        not for a person ("reporter" is no kind of reporting) nor a shorter word ("apart", "apartments")."""
+        if token.endswith(("er", "ers", "or", "ors")):
+            return None
+        key = stem(token)
+        cid = self.stem_concepts.get(key)
+        if cid is None or len(token) < self._one_word_stems[key][1] - 1:
+            return None
+        return cid
 
     @functools.cached_property
     def _all_stopword_stems(self) -> frozenset[str]:
@@ -70,7 +79,7 @@ class Vocabulary:
     @functools.cached_property
     def _stopword_stems(self) -> frozenset[str]:
         # Not a stem the field uses: "customized" stays (custom development), "customers" goes.
-        return frozenset(stem(w) for w in self.stopwords) - {stem(t) for t in self.known_tokens}
+        return self._all_stopword_stems - {stem(t) for t in self.known_tokens}
 
     def is_stopword(self, token: str) -> bool:
         """A stopword, or another form of one ("handles" for "handle") that is no term of the field."""
