@@ -3,7 +3,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: install demo test run bench clean migration
+.PHONY: install demo test run bench clean migration screenshots
 
 $(STAMP): pyproject.toml
 	test -d $(VENV) || $(PYTHON) -m venv $(VENV)
@@ -28,6 +28,13 @@ bench: $(STAMP)
 # Regenerate the schema migration from models/ (pre-release: one migration owns the schema).
 migration: $(STAMP)
 	$(BIN)/python -m models.autogen
+
+# PNGs of every message, modal and Home view (tools/render), for docs/screens. Not part of `make test`:
+# it needs Debian's chromium (installed here when missing) and emoji/Lato fonts.
+SCREENS ?= docs/screens
+screenshots: $(STAMP)
+	command -v chromium >/dev/null || { $$(command -v sudo >/dev/null && [ "$$(id -u)" != 0 ] && echo sudo) apt-get install -y chromium fonts-noto-color-emoji fonts-lato; }
+	$(BIN)/python -m tools.render --out $(SCREENS)
 
 clean:
 	rm -rf $(VENV) partnerbot.db *.egg-info

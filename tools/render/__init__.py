@@ -1,0 +1,1 @@
+"""Render every Slack surface partnerbot builds to HTML and PNG (see `make screenshots`)."""
