@@ -33,11 +33,12 @@ from models.db import session_scope
 
 # Column order written by the export (the import takes any order).
 COLUMNS = ("company", "partner_type", "capabilities", "industries", "regions", "certifications", "description",
-           "slack_user_id", "capacity", "website")
+           "slack_user_id", "capacity", "website", "contact_emails")
 # CSV column -> profile field (validated by bot.profiles, exactly as the modal does).
 FIELD_OF = {"company": "name", "partner_type": "partner_type", "capabilities": "capabilities",
             "industries": "industries", "regions": "regions", "certifications": "certifications",
-            "description": "description", "capacity": "capacity", "website": "website"}
+            "description": "description", "capacity": "capacity", "website": "website",
+            "contact_emails": "contact_emails"}
 PROFILE_FIELDS = tuple(FIELD_OF.values())
 SLACK_USER_RE = re.compile(r"^[UW][A-Z0-9]{2,31}$")
 BATCH = 2000
@@ -210,7 +211,8 @@ def _read_record(result: ParseResult, header: list[str], record: list[str], line
 # -- writing to the database -----------------------------------------------------------
 def _defaults() -> dict:
     return {"partner_type": "", "capabilities": [], "industries": [], "regions": [], "certifications": [],
-            "description": "", "capacity": Capacity.OPEN.value, "website": None}
+            "description": "", "capacity": Capacity.OPEN.value, "website": None,
+            "contact_emails": []}
 
 
 def import_rows(session: Session, rows: list[PartnerRow], *, now: datetime | None = None,
@@ -300,7 +302,8 @@ def export_rows(session: Session) -> list[dict[str, str]]:
     out = []
     for r in session.execute(select(table).where(table.c.deleted_at.is_(None)).order_by(table.c.id)):
         cells = {"company": r.name, "partner_type": r.partner_type, "description": r.description,
-                 "capacity": r.capacity, "website": r.website or "", "slack_user_id": ";".join(users.get(r.id, []))}
+                 "capacity": r.capacity, "website": r.website or "", "slack_user_id": ";".join(users.get(r.id, [])),
+                 "contact_emails": ";".join(r.contact_emails or [])}
         for name in LIST_FIELDS:
             cells[name] = ";".join(getattr(r, name) or [])
         out.append(cells)

@@ -50,11 +50,20 @@ FIELD_LABELS = {
     "description": "Description",
     "capacity": "Capacity",
     "website": "Website",
+    "contact_emails": "Outside contacts",
 }
 
 _URL_RE = re.compile(r"^https?://[A-Za-z0-9](?:[A-Za-z0-9.-]*[A-Za-z0-9])?(?::\d{1,5})?(?:[/?#][^\s<>|\"]*)?$")
 _LIST_SPLIT = re.compile(r"[;\r\n]+")
 _DATE_RE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
+# A "valid e-mail address" as the WHATWG HTML standard defines it for <input type=email>
+# (https://html.spec.whatwg.org/multipage/input.html#valid-e-mail-address), plus a dot in
+# the domain (Slack Connect invites work emails, never a bare host) and a letter, digit or _
+# first (so an exported CSV cell can never start a spreadsheet formula).
+_EMAIL_RE = re.compile(r"^[A-Za-z0-9_][A-Za-z0-9.!#$%&'*+/=?^_`{|}~-]*@[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?"
+                       r"(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?)+$")
+MAX_CONTACT_EMAILS = 10
+MAX_EMAIL = 254
 
 
 class ProfileError(ValueError):
@@ -74,6 +83,7 @@ class ProfileInput:
     description: str = ""
     capacity: str = Capacity.OPEN.value
     website: str | None = None
+    contact_emails: list[str] = field(default_factory=list)
 
     def as_dict(self) -> dict:
         return {f.name: getattr(self, f.name) for f in fields(self)}
@@ -106,6 +116,30 @@ def is_known_partner_type(value: str) -> bool:
 
 def valid_website(url: str) -> bool:
     return bool(_URL_RE.match(url))
+
+
+def valid_email(address: str) -> bool:
+    return len(address) <= MAX_EMAIL and bool(_EMAIL_RE.match(address))
+
+
+def parse_contact_emails(raw: str | None) -> tuple[list[str], str | None]:
+    """`;`-, `,`- or newline-separated work emails -> (normalized list, error or None).
+    The domain is lower-cased; duplicates (case-insensitive) are dropped."""
+    items: list[str] = []
+    seen: set[str] = set()
+    for part in re.split(r"[;,\s]+", raw or ""):
+        if not part:
+            continue
+        if not valid_email(part):
+            return items, f"“{part[:60]}” is not an email address (name@company.com)."
+        local, domain = part.rsplit("@", 1)
+        address = f"{local}@{domain.lower()}"
+        if address.casefold() not in seen:
+            seen.add(address.casefold())
+            items.append(address)
+    if len(items) > MAX_CONTACT_EMAILS:
+        return items, f"List at most {MAX_CONTACT_EMAILS} contacts ({len(items)} now)."
+    return items, None
 
 
 def validate_fields(raw: dict[str, str | None], *, strict_partner_type: bool = False,
@@ -159,6 +193,11 @@ def validate_fields(raw: dict[str, str | None], *, strict_partner_type: bool = F
             elif not valid_website(site):
                 errors["website"] = "Enter a web address starting with http:// or https://"
         clean["website"] = site
+    if "contact_emails" in raw:
+        emails, error = parse_contact_emails(raw["contact_emails"])
+        if error:
+            errors["contact_emails"] = error
+        clean["contact_emails"] = emails
     return clean, errors
 
 

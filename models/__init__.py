@@ -5,6 +5,7 @@ from models.audit import AuditLog
 from models.company import Capacity, Company, Member
 from models.introduction import OPEN_STATES, Introduction, IntroState, Outcome, OutcomeKind
 from models.scheduling import DigestRun, Nudge, ProcessedRequest
+from models.shared_invite import InviteState, SharedInvite
 
 __all__ = [
     "Ask",
@@ -20,4 +21,6 @@ __all__ = [
     "Outcome",
     "OutcomeKind",
     "ProcessedRequest",
+    "InviteState",
+    "SharedInvite",
 ]

@@ -33,6 +33,9 @@ class Company(SQLModel, table=True):
     description: str = Field(default="", max_length=3000)
     capacity: str = Field(default=Capacity.OPEN.value, max_length=10)
     website: str | None = Field(default=None, max_length=300)
+    # Work emails of contacts outside the vendor's workspace, invited through Slack Connect.
+    # Personal data: shown only to the company itself and vendor managers, erased on delete.
+    contact_emails: list[str] = Field(default_factory=list, sa_column=json_list_column())
     paused: bool = Field(default=False)
     paused_until: date | None = Field(default=None)
     created_at: datetime = Field(default_factory=utcnow, sa_column=ts_column(nullable=False))

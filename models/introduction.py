@@ -13,14 +13,24 @@ from models.base import json_column, json_list_column, ts_column, utcnow
 
 class IntroState(StrEnum):
     REQUESTED = "requested"
+    AWAITING_CONSENT = "awaiting_consent"  # approved by a manager; the proposed partner is asked (INTRO_CONSENT)
     APPROVED = "approved"  # decided; Slack side effects pending or under way
     INTRODUCED = "introduced"
     DECLINED = "declined"
     NOT_A_FIT = "not_a_fit"
     CLOSED = "closed"
+    CONSENT_DECLINED = "consent_declined"  # the proposed partner said "Not now"
+    CONSENT_EXPIRED = "consent_expired"  # no answer within CONSENT_DAYS
 
 
-OPEN_STATES = (IntroState.REQUESTED.value, IntroState.APPROVED.value, IntroState.INTRODUCED.value)
+class ConsentAnswer(StrEnum):
+    ACCEPTED = "accepted"
+    DECLINED = "declined"
+    EXPIRED = "expired"
+
+
+OPEN_STATES = (IntroState.REQUESTED.value, IntroState.AWAITING_CONSENT.value, IntroState.APPROVED.value,
+               IntroState.INTRODUCED.value)
 
 
 class Introduction(SQLModel, table=True):
@@ -40,6 +50,8 @@ class Introduction(SQLModel, table=True):
         Index("ix_intro_created_cover", "created_at", "requester_company_id"),
         Index("ix_intro_introduced_cover", "introduced_at", "requester_company_id", "target_company_id"),
         Index("ix_intro_state_followup", "state", "followup_sent_at"),
+        # Digest: consent answers in a period.
+        Index("ix_intro_consent_answered", "consent_answered_at", "consent_answer"),
     )
 
     id: int | None = Field(default=None, primary_key=True)
@@ -71,6 +83,16 @@ class Introduction(SQLModel, table=True):
     reminder_sent_at: datetime | None = Field(default=None, sa_column=ts_column())
     closed_at: datetime | None = Field(default=None, sa_column=ts_column())
     closed_by: str | None = Field(default=None, max_length=32)
+    # The proposed partner's consent (INTRO_CONSENT=on): when it was asked, its answer.
+    consent_asked_at: datetime | None = Field(default=None, sa_column=ts_column())
+    consent_answered_at: datetime | None = Field(default=None, sa_column=ts_column())
+    consent_answer: str | None = Field(default=None, max_length=10)
+    consent_by: str | None = Field(default=None, max_length=32)
+    consent_reason: str | None = Field(default=None, max_length=1000)
+    # Where the consent question was sent: [{"channel": "D..", "ts": "..."}]
+    consent_messages: list | None = Field(default=None, sa_column=json_column())
+    # Slack Connect refused in this workspace: outside contacts are not invited (said so).
+    connect_fallback: str | None = Field(default=None, max_length=100)
     created_at: datetime = Field(default_factory=utcnow, sa_column=ts_column(nullable=False))
     updated_at: datetime = Field(default_factory=utcnow, sa_column=ts_column(nullable=False))
 

@@ -4,8 +4,8 @@ Kept (business history, no personal data): the company row with its id, name, pa
 and capacity, marked `deleted_at`; its asks (text and needs — what the market asked for),
 introductions, outcomes (kind and deal value), nudges and audit entries, so counts and
 metrics keep their shape. Removed: the company's members (who its Slack users were), its
-description, website, capabilities, industries, regions and certifications, the customer
-context typed into its asks, and its users' Slack ids wherever history stored them
+description, website, outside contacts' emails (also in its Slack Connect invitations),
+capabilities, industries, regions and certifications, the customer context typed into its asks, and its users' Slack ids wherever history stored them
 (replaced by "deleted-user").
 """
 
@@ -14,7 +14,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import String, cast, delete, or_, select, update
+from sqlalchemy import String, cast, delete, literal, or_, select, update
 from sqlmodel import Session, col
 
 from models.ask import Ask
@@ -22,6 +22,7 @@ from models.audit import AuditLog
 from models.company import Company, Member
 from models.introduction import Introduction, Outcome
 from models.scheduling import Nudge
+from models.shared_invite import SharedInvite
 
 DELETED_USER = "deleted-user"
 
@@ -37,7 +38,7 @@ def erase_company_personal_data(session: Session, *, company_id: int, now: datet
         update(Company)
         .where(col(Company.id) == company_id, col(Company.deleted_at).is_(None))
         .values(deleted_at=now, updated_at=now, name_key=deleted_name_key(company_id), description="",
-                website=None, capabilities=[], industries=[], regions=[], certifications=[],
+                website=None, contact_emails=[], capabilities=[], industries=[], regions=[], certifications=[],
                 paused=False, paused_until=None)
         .execution_options(synchronize_session=False)
     )
@@ -47,6 +48,10 @@ def erase_company_personal_data(session: Session, *, company_id: int, now: datet
     session.execute(delete(Member).where(col(Member.company_id) == company_id)
                     .execution_options(synchronize_session=False))
     session.execute(update(Ask).where(col(Ask.company_id) == company_id).values(context=None)
+                    .execution_options(synchronize_session=False))
+    # Invitation rows keep their state (for counts) but no longer say whom they invited.
+    session.execute(update(SharedInvite).where(col(SharedInvite.company_id) == company_id)
+                    .values(email=literal("deleted-", String) + cast(SharedInvite.id, String))
                     .execution_options(synchronize_session=False))
     scrub_user_ids(session, user_ids=user_ids)
     return True

@@ -136,7 +136,7 @@ def test_round_trip_exact(engine, tmp_path):
     assert export_partners_cli(engine, str(first), out=io.StringIO()) == 0
     exported = first.read_text(encoding="utf-8")
     assert exported.splitlines()[0] == ("company,partner_type,capabilities,industries,regions,certifications,"
-                                        "description,slack_user_id,capacity,website")
+                                        "description,slack_user_id,capacity,website,contact_emails")
     assert "ISV" in exported  # canonical spelling of a known type
     with session_scope(engine) as session:
         before = [(c.id, c.updated_at, c.name, c.capabilities, c.description, c.website, c.capacity)
@@ -166,7 +166,7 @@ def test_export_skips_deleted_profiles(engine, tmp_path):
         delete_profile(session, company_id=gone.id, actor="U0GONE001", is_manager=False, now=utcnow())
     out = io.StringIO()
     export_partners_cli(engine, "-", out=out)
-    assert out.getvalue().splitlines()[1:] == ["Keep,,,,,,,U0KEEP001,open,"]
+    assert out.getvalue().splitlines()[1:] == ["Keep,,,,,,,U0KEEP001,open,,"]
     # the deleted name can be imported again as a new profile
     code, text, _ = run_import(engine, write(tmp_path, "company\nGone\n", "again.csv"))
     assert text.startswith("1 created")

@@ -63,7 +63,7 @@ def test_modal_within_limits_new_and_worst_case():
         assert len(view["title"]["text"]) <= 24
         ids = [b.get("block_id") for b in view["blocks"] if b["type"] == "input"]
         assert ids == ["company", "partner_type", "capabilities", "industries", "regions", "certifications",
-                       "description", "capacity", "website"]
+                       "description", "capacity", "website", "contact_emails"]
         for block in view["blocks"]:
             element = block.get("element") or {}
             if "initial_value" in element:

@@ -13,7 +13,8 @@ from models.company import Company, is_paused
 PROFILE_MODAL_CALLBACK = "profile_modal"
 BLOCK_IDS = {"name": "company", "partner_type": "partner_type", "capabilities": "capabilities",
              "industries": "industries", "regions": "regions", "certifications": "certifications",
-             "description": "description", "capacity": "capacity", "website": "website"}
+             "description": "description", "capacity": "capacity", "website": "website",
+             "contact_emails": "contact_emails"}
 ACTION_ID = "value"
 DELETE_CONFIRM = "profile_delete_confirm"
 DELETE_CANCEL = "profile_delete_cancel"
@@ -50,8 +51,9 @@ def status_text(company: Company, *, today: date | None = None) -> str:
     return ":white_check_mark: Active"
 
 
-def profile_card(company: Company, *, today: date | None = None) -> list[dict]:
-    """The company's profile as message blocks (at most 6 blocks, each within limits)."""
+def profile_card(company: Company, *, today: date | None = None, contacts: bool = False) -> list[dict]:
+    """The company's profile as message blocks (at most 7 blocks, each within limits).
+    `contacts`: show its outside contacts' emails — only to the company itself or a manager."""
     capacity = company.capacity if company.capacity in CAPACITY_LABELS else "open"
     blocks: list[dict] = [
         {"type": "header", "text": {"type": "plain_text", "text": plain(company.name, 150) or "Partner", "emoji": False}},
@@ -71,6 +73,11 @@ def profile_card(company: Company, *, today: date | None = None) -> list[dict]:
     description = safe(company.description, 3000)
     if description:  # control characters only: nothing to show (an empty section is rejected)
         blocks.append({"type": "section", "text": {"type": "mrkdwn", "text": description}})
+    if contacts:
+        emails = getattr(company, "contact_emails", None) or []
+        listing = safe(", ".join(emails), 1900) if emails else "— (only the Slack users linked to the profile)"
+        blocks.append({"type": "section", "text": {"type": "mrkdwn", "text": (
+            f"*Outside contacts* (invited through Slack Connect; only you and vendor managers see this)\n{listing}")}})
     if company.updated_at:
         blocks.append({"type": "context", "elements": [
             {"type": "mrkdwn", "text": f"Last updated {company.updated_at.date().isoformat()}"}]})
@@ -147,6 +154,11 @@ def profile_modal(company: Company | None, errors: dict[str, str] | None = None,
                 initial=current.get("capacity") or "open", optional=False),
         _text_input("website", "Website", initial=current.get("website"), max_length=P.MAX_WEBSITE,
                     placeholder="https://example.com"),
+        _text_input("contact_emails", "Contacts outside this Slack (work emails)",
+                    initial="\n".join(current.get("contact_emails") or []), multiline=True,
+                    max_length=P.MAX_CONTACT_EMAILS * (P.MAX_EMAIL + 1), placeholder="dana@yourcompany.com",
+                    hint="People who use your own company's Slack: introductions invite them to a shared "
+                         "channel (Slack Connect). One per line. Only you and vendor managers see them."),
     ]
     return {
         "type": "modal",
@@ -171,10 +183,11 @@ def saved_view(company: Company, *, created: bool, changed: list[str], today: da
         note = "Nothing changed: your profile is as it was."
     return {
         "type": "modal",
-        "callback_id": "profile_saved",
+        "callback_id": "profile_saved",  # the editor is the company itself or a manager: contacts shown
         "title": {"type": "plain_text", "text": "Profile saved"},
         "close": {"type": "plain_text", "text": "Done"},
-        "blocks": [{"type": "section", "text": {"type": "mrkdwn", "text": note}}] + profile_card(company, today=today),
+        "blocks": [{"type": "section", "text": {"type": "mrkdwn", "text": note}}] + profile_card(
+            company, today=today, contacts=True),
     }
 
 
@@ -182,7 +195,7 @@ def delete_confirmation_blocks(company: Company) -> list[dict]:
     return [
         {"type": "section", "text": {"type": "mrkdwn", "text": (
             f":warning: Delete the partner profile of *{safe(company.name, 200)}*?\n"
-            "This removes its description, website, capabilities and the link to its Slack users. "
+            "This removes its description, website, capabilities, outside contacts and the link to its Slack users. "
             "Counts of past asks and introductions stay, without personal data. This cannot be undone.")}},
         {"type": "actions", "block_id": "profile_delete", "elements": [
             {"type": "button", "action_id": DELETE_CONFIRM, "style": "danger", "value": str(company.id),

@@ -74,7 +74,10 @@ def show_profile(ctx: BotContext, *, client, respond, user_id: str, args: str, t
             if company is None:
                 _say(respond, NO_PROFILE)
                 return
-        blocks = B.profile_card(company, today=ctx.clock.now().date())
+        # Contacts are personal data: only the company's own users and managers see them.
+        own = company.id == getattr(get_company_for_user(session, slack_user_id=user_id), "id", None)
+        blocks = B.profile_card(company, today=ctx.clock.now().date(),
+                                contacts=own or ctx.settings.is_manager(user_id))
     respond(response_type="ephemeral", text=f"Partner profile: {company.name}", blocks=blocks)
 
 
