@@ -2,6 +2,7 @@
 
 from models.ask import Ask
 from models.audit import AuditLog
+from models.changes import ChangeCounter, CompanyChange
 from models.company import Capacity, Company, Member
 from models.introduction import OPEN_STATES, Introduction, IntroState, Outcome, OutcomeKind
 from models.scheduling import DigestRun, Nudge, ProcessedRequest
@@ -11,7 +12,9 @@ __all__ = [
     "Ask",
     "AuditLog",
     "Capacity",
+    "ChangeCounter",
     "Company",
+    "CompanyChange",
     "DigestRun",
     "Introduction",
     "IntroState",

@@ -13,6 +13,7 @@ from sqlalchemy.engine import Engine, make_url
 from sqlmodel import Session, create_engine
 
 import models  # noqa: F401  (registers the tables on SQLModel.metadata)
+from models.changes import install_triggers
 
 MIGRATIONS_DIR = Path(__file__).parent / "migrations"
 
@@ -62,3 +63,4 @@ def upgrade(engine: Engine) -> None:
     with engine.begin() as connection:
         cfg.attributes["connection"] = connection
         command.upgrade(cfg, "head")
+        install_triggers(connection)

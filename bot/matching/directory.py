@@ -1,40 +1,46 @@
-"""The directory shared by a process: the index, kept in step with the database.
+"""The directory shared by a process: an index snapshot, kept in step with the database.
 
-Before each query it reads only what changed: the (id, updated_at) of rows stamped after the
-watermark (for a few seconds after it moves, from a little before it, for transactions that
-committed late), then the full rows of those that differ from the index. So a profile edited
-by any process or replica shows in the next answer without a rebuild. A safety pass (every
-query on a small directory, every few seconds on a large one) compares all (id, updated_at)
-pairs, re-reads pause/capacity/delete flags and the row count; a count that disagrees with
-the index (a hard delete) triggers a full reload.
+Change detection is O(1) per ask: one primary-key read of the change sequences that database
+triggers bump in the same transaction as every profile or introduction write
+(`models.changes`). When the company sequence moved, the rows changed since the snapshot's
+sequence are read (indexed) and applied to a copy-on-write fork of the index, which is then
+published by swapping one reference. So a profile edited by any process or replica shows in
+the next answer without a rebuild and without scanning the table.
+
+Readers never wait for each other: an ask takes the current snapshot (immutable once
+published) and ranks on it without a lock. Only applying a change is serialised (one updater
+at a time); an ask that needs that change waits for it, the others keep answering from the
+snapshot they have. Open-introduction counts are re-read only when the introduction sequence
+moved.
 """
 
 from __future__ import annotations
 
-import dataclasses
+import gc
+import logging
 import threading
 import time
-from datetime import date, datetime, timedelta
+from dataclasses import dataclass
+from datetime import date
 
-from sqlalchemy import func, or_, select
-from sqlalchemy.engine import Engine
+from sqlalchemy import select
+from sqlalchemy.engine import Connection, Engine
 from sqlmodel import Session
 
 from bot.matching.asks import parse_ask
 from bot.matching.index import DirectoryIndex
 from bot.matching.profile import ProfileRecord
 from bot.matching.scorer import AnalysisCache, Ranking, rank
+from models import changes
 from models.company import Company
 from models.introduction import open_intro_counts
 
+log = logging.getLogger(__name__)
+
 SERVICE_KEY = "directory"
-LATE_COMMIT_SLACK = timedelta(seconds=5)
-# The safety pass: writers whose clocks disagree (another replica, a test's fake clock) can
-# stamp an edit older than the watermark, and a writer might change pause/capacity/delete
-# without stamping. A scan of (id, updated_at), the status flags and the row count catch
-# those: on every query for a small directory, at most every few seconds for a large one.
-VERIFY_ALWAYS_BELOW = 2_000
-VERIFY_EVERY_S = 5.0
+# More changed rows than this share of the directory: a full reload beats a fork plus upserts.
+RELOAD_SHARE = 0.25
+READ_CHUNK = 500
 
 _T = Company.__table__
 
@@ -49,104 +55,115 @@ def record_from_row(row) -> ProfileRecord:
     )
 
 
+@dataclass(frozen=True)
+class Snapshot:
+    """An index and the company change sequence it reflects. Never changed once published."""
+
+    index: DirectoryIndex
+    seq: int
+
+
+@dataclass(frozen=True)
+class _OpenCounts:
+    seq: int
+    counts: dict[int, int]
+
+
 class Directory:
     def __init__(self, engine: Engine, index: DirectoryIndex | None = None) -> None:
         self.engine = engine
-        self.index = index or DirectoryIndex()
+        self._seed = index  # the (empty) index to load into first: tests pass one
         self.cache = AnalysisCache()
-        self.lock = threading.RLock()
-        self.watermark: datetime | None = None
-        self._flagged: set[int] = set()  # ids whose status was non-default at the last sync
-        self._verified_at = 0.0
-        self._watermark_moved_at = 0.0
+        self._snapshot: Snapshot | None = None
+        self._open: _OpenCounts | None = None
+        self._updating = threading.Lock()  # one updater at a time; readers never take it
 
-    def sync(self) -> None:
-        with self.lock, self.engine.connect() as conn:
-            if self.watermark is None:
-                self._full_load(conn)
-                return
-            now = time.monotonic()
-            safety_pass = self.index.live < VERIFY_ALWAYS_BELOW or now - self._verified_at >= VERIFY_EVERY_S
-            self._apply_changes(conn, verify=safety_pass)
-            if safety_pass:
-                self._verified_at = now
-                self._sync_status(conn)
-                live = conn.execute(select(func.count()).select_from(_T).where(_T.c.deleted_at.is_(None))).scalar_one()
-                if live != self.index.live:
-                    self._full_load(conn)
-                    return
-            self.index.maybe_compact()
+    @property
+    def index(self) -> DirectoryIndex:
+        """The current snapshot's index (loading it first if needed)."""
+        return (self._snapshot or self.sync()).index
 
-    def _apply_changes(self, conn, *, verify: bool) -> None:
-        """Re-read only rows whose (id, updated_at) differ from the index's: those stamped
-        since the watermark, or (the safety pass) any row at all."""
-        index = self.index
-        if verify:
-            pairs = conn.execute(select(_T.c.id, _T.c.updated_at).where(_T.c.deleted_at.is_(None)))
-        elif time.monotonic() - self._watermark_moved_at <= 2 * LATE_COMMIT_SLACK.total_seconds():
-            # A transaction that started before the newest write may still commit an older stamp.
-            pairs = conn.execute(select(_T.c.id, _T.c.updated_at).where(
-                _T.c.updated_at >= self.watermark - LATE_COMMIT_SLACK))
-        else:
-            pairs = conn.execute(select(_T.c.id, _T.c.updated_at).where(_T.c.updated_at > self.watermark))
-        stale = []
-        for cid, ts in pairs:
-            slot = index.slot_of.get(cid)
-            if slot is None or index.records[slot].updated_at != ts:
-                stale.append(cid)
-            if ts is not None and ts > self.watermark:
-                self.watermark = ts
-                self._watermark_moved_at = time.monotonic()
-        for start in range(0, len(stale), 500):
-            for row in conn.execute(select(_T).where(_T.c.id.in_(stale[start:start + 500]))):
+    # -- keeping in step -------------------------------------------------------------------
+    def sync(self) -> Snapshot:
+        """The snapshot for the database as it is now (applying what changed since)."""
+        with self.engine.connect() as conn:
+            return self._current(conn, changes.current(conn))
+
+    def _current(self, conn: Connection, seqs: dict[str, int]) -> Snapshot:
+        wanted = seqs.get(changes.COMPANY, 0)
+        snap = self._snapshot
+        if snap is not None and snap.seq == wanted:
+            return snap
+        with self._updating:
+            snap = self._snapshot
+            if snap is None:
+                snap = self._full_load(conn)
+            elif snap.seq < wanted:
+                snap = self._apply_changes(conn, snap)
+            elif snap.seq > wanted and changes.current(conn).get(changes.COMPANY, 0) < snap.seq:
+                snap = self._full_load(conn)  # the sequence went back: a restored or emptied database
+            # else another thread applied this change (or a newer one) while this one waited
+            self._snapshot = snap
+            return snap
+
+    def _apply_changes(self, conn: Connection, snap: Snapshot) -> Snapshot:
+        changed = changes.companies_changed_since(conn, snap.seq)
+        if not changed:  # the change log was emptied under the counter: nothing to re-read
+            return Snapshot(snap.index, changes.current(conn).get(changes.COMPANY, 0))
+        if len(changed) > max(1000, RELOAD_SHARE * snap.index.live):
+            return self._full_load(conn)
+        started = time.perf_counter()
+        index = snap.index.fork()
+        ids = [cid for cid, _seq in changed]
+        seen: set[int] = set()
+        for start in range(0, len(ids), READ_CHUNK):
+            for row in conn.execute(select(_T).where(_T.c.id.in_(ids[start:start + READ_CHUNK]))):
+                seen.add(row.id)
                 index.upsert(record_from_row(row))
+        for cid in set(ids) - seen:  # hard-deleted
+            index.remove(cid)
+        index.maybe_compact()
+        seq = max(s for _cid, s in changed)
+        log.debug("directory: %d changed profiles applied in %.1f ms (seq %d)", len(changed),
+                  (time.perf_counter() - started) * 1000, seq)
+        return Snapshot(index, seq)
 
-    def _full_load(self, conn) -> None:
-        self.index._reset()
+    def _full_load(self, conn: Connection) -> Snapshot:
+        started = time.perf_counter()
+        # The sequence first: a change committed during the read is applied again next time.
+        seq = changes.current(conn).get(changes.COMPANY, 0)
+        index = self._seed if self._seed is not None else DirectoryIndex()
+        self._seed = None
         self.cache = AnalysisCache()
-        latest = None
-        for row in conn.execute(select(_T).order_by(_T.c.id)):
-            self.index.upsert(record_from_row(row))
-            latest = row.updated_at if latest is None or row.updated_at > latest else latest
-        self.watermark = latest or datetime(1970, 1, 1, tzinfo=datetime.now().astimezone().tzinfo)
-        self._watermark_moved_at = self._verified_at = time.monotonic()
-        self._flagged = {cid for cid, slot in self.index.slot_of.items()
-                         if self.index.records[slot].status != ("open", False, None, False)}
+        for row in conn.execute(select(_T).where(_T.c.deleted_at.is_(None)).order_by(_T.c.id)):
+            index.upsert(record_from_row(row))
+        # The index's millions of objects live as long as the snapshot: out of the collector's
+        # sight, full collections stay short however large the directory.
+        gc.freeze()
+        log.info("directory: index of %d profiles built in %.1f s", index.live, time.perf_counter() - started)
+        return Snapshot(index, seq)
 
-    def _sync_status(self, conn) -> None:
-        """Pause, resume, capacity and delete, even when a writer did not bump updated_at."""
-        stmt = select(_T.c.id, _T.c.capacity, _T.c.paused, _T.c.paused_until, _T.c.deleted_at).where(
-            or_(_T.c.paused.is_(True), _T.c.deleted_at.is_not(None), _T.c.capacity != "open"))
-        flagged: set[int] = set()
-        for cid, capacity, paused, paused_until, deleted_at in conn.execute(stmt):
-            flagged.add(cid)
-            self._apply_status(cid, capacity, bool(paused), paused_until, deleted_at is not None)
-        for cid in self._flagged - flagged:  # back to open and unpaused
-            self._apply_status(cid, "open", False, None, False)
-        self._flagged = flagged
+    def _open_counts(self, conn: Connection, seqs: dict[str, int]) -> dict[int, int]:
+        wanted = seqs.get(changes.INTRODUCTION, 0)
+        cached = self._open
+        if cached is not None and cached.seq == wanted:
+            return cached.counts
+        with Session(bind=conn) as session:
+            counts = open_intro_counts(session)
+        self._open = _OpenCounts(wanted, counts)
+        return counts
 
-    def _apply_status(self, cid: int, capacity: str, paused: bool, paused_until: date | None, deleted: bool) -> None:
-        slot = self.index.slot_of.get(cid)
-        if slot is None:
-            return
-        if deleted:
-            self.index.remove(cid)
-            return
-        rec = self.index.records[slot]
-        if (rec.capacity, rec.paused, rec.paused_until) != (capacity or "open", paused, paused_until):
-            self.index.set_status(slot, dataclasses.replace(rec, capacity=capacity or "open", paused=paused,
-                                                             paused_until=paused_until))
-
+    # -- asking -----------------------------------------------------------------------------
     def rank(self, text: str, *, today: date, exclude_company_id: int | None = None, max_open: int | None = None,
              top: int = 5, industry: str | None = None, region: str | None = None) -> Ranking:
-        """Sync, then rank. Holding the lock keeps the index still while it is read."""
-        with self.lock:
-            self.sync()
-            with Session(self.engine) as session:
-                counts = open_intro_counts(session)
-            ask = parse_ask(text, self.index, industry=industry, region=region)
-            return rank(self.index, ask, today=today, exclude_company_id=exclude_company_id,
-                        open_counts=counts, max_open=max_open, top=top, cache=self.cache)
+        """Rank on the current snapshot (no lock: the snapshot does not change under a reader)."""
+        with self.engine.connect() as conn:
+            seqs = changes.current(conn)
+            snap = self._current(conn, seqs)
+            counts = self._open_counts(conn, seqs)
+        ask = parse_ask(text, snap.index, industry=industry, region=region)
+        return rank(snap.index, ask, today=today, exclude_company_id=exclude_company_id,
+                    open_counts=counts, max_open=max_open, top=top, cache=self.cache)
 
 
 _services_lock = threading.Lock()

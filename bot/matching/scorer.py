@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+import threading
 from collections import OrderedDict
 from dataclasses import dataclass, field
 from datetime import date
@@ -103,18 +104,21 @@ class AnalysisCache:
     def __init__(self, size: int = 4096) -> None:
         self.size = size
         self._items: OrderedDict[tuple, ProfileAnalysis] = OrderedDict()
+        self._lock = threading.Lock()
 
     def get(self, index: DirectoryIndex, slot: int) -> ProfileAnalysis:
         rec = index.records[slot]
         key = (rec.company_id, rec.updated_at, hash(rec))
-        hit = self._items.get(key)
-        if hit is not None:
-            self._items.move_to_end(key)
-            return hit
+        with self._lock:  # asks rank concurrently (bot.matching.directory)
+            hit = self._items.get(key)
+            if hit is not None:
+                self._items.move_to_end(key)
+                return hit
         analysis = analyze_profile(rec, index.vocab, index.gaz)
-        self._items[key] = analysis
-        if len(self._items) > self.size:
-            self._items.popitem(last=False)
+        with self._lock:
+            self._items[key] = analysis
+            if len(self._items) > self.size:
+                self._items.popitem(last=False)
         return analysis
 
 

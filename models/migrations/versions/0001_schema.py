@@ -33,6 +33,19 @@ def upgrade() -> None:
         batch_op.create_index('ix_audit_entity', ['entity', 'entity_id'], unique=False)
         batch_op.create_index(batch_op.f('ix_audit_log_at'), ['at'], unique=False)
 
+    op.create_table('change_counter',
+    sa.Column('name', sa.String(length=40), nullable=False),
+    sa.Column('seq', sa.BigInteger(), nullable=False),
+    sa.PrimaryKeyConstraint('name')
+    )
+    op.create_table('company_change',
+    sa.Column('company_id', sa.Integer(), autoincrement=False, nullable=False),
+    sa.Column('seq', sa.BigInteger(), nullable=False),
+    sa.PrimaryKeyConstraint('company_id')
+    )
+    with op.batch_alter_table('company_change', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_company_change_seq'), ['seq'], unique=False)
+
     op.create_table('company',
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('name', sqlmodel.sql.sqltypes.AutoString(length=120), nullable=False),
@@ -289,4 +302,9 @@ def downgrade() -> None:
         batch_op.drop_index('ix_audit_entity')
 
     op.drop_table('audit_log')
+    with op.batch_alter_table('company_change', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_company_change_seq'))
+
+    op.drop_table('company_change')
+    op.drop_table('change_counter')
     # ### end Alembic commands ###
