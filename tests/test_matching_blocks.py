@@ -81,6 +81,29 @@ def test_no_match_message_is_honest(index):
     assert "<!channel>" not in json.dumps(blocks)
 
 
+def test_weak_leads_are_shown_apart_with_why_and_the_ask_stays_unmet(index):
+    """Nothing strong: up to 3 closest leads under their own heading, each with its closest phrase."""
+    r = ranking(index, "cooks clocking in on the phone in the kitchen")
+    assert r.matches and not r.strong and [m.company for m in r.leads] == ["IPcelerate"]
+    assert r.unmet and r.unmet_needs == r.needs
+    lead = r.leads[0]
+    assert lead.confidence == "weak" and lead.as_dict(r.ask)["confidence"] == "weak"
+    assert "closest: ‘custom applications for Cisco IP phones’" in lead.reasons
+    text, blocks = results_message(ask_id=4, ranking=r, linked={2})
+    check_blocks(blocks)
+    dumped = json.dumps(blocks, ensure_ascii=False)
+    assert "No partner" in text and "No strong match — closest leads" in dumped
+    assert dumped.index("No partner in the directory") < dumped.index("closest leads") < dumped.index("IPcelerate")
+    assert [json.loads(b["accessory"]["value"])["company_id"] for b in blocks if "accessory" in b] == [2]
+
+
+def test_strong_results_carry_no_leads_heading(index):
+    r = ranking(index, "UC installation in Tucson")
+    assert r.matches and all(m.confidence == "strong" for m in r.matches) and not r.leads
+    _text, blocks = results_message(ask_id=7, ranking=r, linked=set())
+    assert "closest leads" not in json.dumps(blocks, ensure_ascii=False)
+
+
 def test_ask_modal_fits_and_reads_back():
     view = ask_modal(private_metadata="C0GENERAL1")
     check_modal(view)

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import pytest
 
-from tests.devset.evaluation import HOLDOUT, KINDS, evaluate_once, load_asks
+from tests.devset.evaluation import BLIND8, HOLDOUT, KINDS, evaluate_once, kinds_of, load_asks
 
 HELD_OUT_FLOOR = {"mrr": 0.7, "ndcg": 0.65}
 
@@ -53,3 +53,16 @@ def test_held_out_asks_stay_good_and_beat_the_baselines():
     for baseline in ("bm25", "wratio"):
         assert mine["mrr"] >= figures[baseline]["all"]["mrr"] + 0.1
         assert mine["ndcg"] >= figures[baseline]["all"]["ndcg"] + 0.1
+
+
+def test_eighth_blind_set_issue_10_styles_stays_ahead_of_the_baselines():
+    """Chatty, outcome-only, product names, codes, international places, slips, several needs,
+    near misses (tests/devset/blind8.yaml; first run 0.44 vs BM25 0.46, see docs/matching.md).
+    Floors a little under the figures measured now; ahead of BM25 on every kind but product names."""
+    figures = evaluate_once(BLIND8)
+    mine = figures["matcher"]
+    assert mine["all"]["mrr"] >= 0.68 and mine["all"]["ndcg"] >= 0.62
+    assert mine["no-match"]["p1"] >= 0.75  # at most 2 in 8 near misses get a strong result
+    for kind in kinds_of(load_asks(BLIND8)):
+        if kind != "product":
+            assert mine[kind]["mrr"] > figures["bm25"][kind]["mrr"], kind

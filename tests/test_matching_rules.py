@@ -21,7 +21,8 @@ UC = dict(partner_type="installer", capabilities=["unified communications instal
 
 
 def names(ranking) -> list[str]:
-    return [m.company for m in ranking.matches]
+    """Who is proposed (strong matches; weak leads are not proposals)."""
+    return [m.company for m in ranking.strong]
 
 
 def test_own_company_full_paused_and_busy_partners_are_not_proposed(engine):
@@ -153,8 +154,8 @@ def test_match_cli_prints_json_and_an_empty_list_for_no_match(sqlite_engine):
     items = json.loads(out.getvalue())
     assert len(items) == 2
     for item in items:
-        assert set(item) >= {"company", "score", "partner_type", "reasons"}
-        assert 0 <= item["score"] <= 100 and item["reasons"]
+        assert set(item) >= {"company", "score", "partner_type", "reasons", "confidence"}
+        assert 0 <= item["score"] <= 100 and item["reasons"] and item["confidence"] == "strong"
     assert items[0]["score"] >= items[1]["score"]
     out = io.StringIO()
     assert match_cli(Settings(), sqlite_engine, "underwater basket weaving", top=5, as_json=True, out=out) == 0

@@ -78,8 +78,9 @@ def results_message(*, ask_id: int, ranking: Ranking, linked: set[int], asker_ha
                     title: str | None = None) -> tuple[str, list[dict]]:
     """The answer to an ask: (fallback text, blocks). `title`: the ask as shown (default: its text)."""
     title = title or ranking.ask.text
-    if not ranking.matches:
-        return no_match_message(title, ranking.needs)
+    if not ranking.strong:
+        fallback, blocks = no_match_message(title, ranking.needs)
+        return fallback, blocks + lead_blocks(ranking, ask_id=ask_id, linked=linked)
     count = min(len(ranking.matches), MAX_SHOWN)
     fallback = f"{count} partner{'s' if count != 1 else ''} for “{safe(title, 200)}”"
     blocks: list[dict] = [_section(f"*Partners for* “{safe(title, 500)}”")]
@@ -94,6 +95,20 @@ def results_message(*, ask_id: int, ranking: Ranking, linked: set[int], asker_ha
         tail += " Create your company profile with `/partnerprofile` first, so partners know who you are."
     blocks.append(_context(tail))
     return fallback, blocks
+
+
+LEADS_TITLE = "No strong match — closest leads"
+
+
+def lead_blocks(ranking: Ranking, *, ask_id: int, linked: set[int]) -> list[dict]:
+    """Weak leads, shown only when nothing is strong, each with why it might fit."""
+    leads = ranking.leads[:3]
+    if not leads:
+        return []
+    blocks: list[dict] = [{"type": "divider"}, _section(f"*{LEADS_TITLE}*")]
+    for n, lead in enumerate(leads, 1):
+        blocks += match_blocks(n, lead, ask_id=ask_id, linked=lead.company_id in linked)
+    return blocks
 
 
 def no_match_message(text: str, needs: list[str]) -> tuple[str, list[dict]]:

@@ -30,9 +30,11 @@ def format_table(ranking: Ranking, *, width: int = 100) -> str:
         lines.append("Needs: " + " | ".join(ranking.needs))
     if ranking.ask.places:
         lines.append("Places: " + ", ".join(p.name for p in ranking.ask.places))
-    if not ranking.matches:
+    if not ranking.strong:
         lines.append("  No partner matches this ask well enough (recorded as unmet demand in Slack).")
-        return "\n".join(lines)
+        if not ranking.leads:
+            return "\n".join(lines)
+        lines.append("  No strong match — closest leads:")
     lines.append(f"  {'#':>2}  {'score':>5}  {'company':<32} {'type':<26} reasons")
     for n, m in enumerate(ranking.matches, 1):
         reasons = "; ".join(m.reasons)

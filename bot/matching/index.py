@@ -19,6 +19,7 @@ import numpy as np
 from rapidfuzz import fuzz, process
 from rapidfuzz.distance import DamerauLevenshtein
 
+from bot.matching.lexical import LexicalIndex, document_terms, query_terms
 from bot.matching.places import Gazetteer, gazetteer
 from bot.matching.profile import (
     IMPORTANCE, KNOWN_WORD_IMPORTANCE, SITUATION_WORD_IMPORTANCE, UNKNOWN_WORD_IMPORTANCE, ProfileAnalysis,
@@ -96,6 +97,7 @@ class DirectoryIndex:
         self.place_inside: dict[str, array] = {}  # area key -> slots serving a place within it
         self.df: Counter[str] = Counter()
         self.token_df: Counter[str] = Counter()
+        self.lexical = LexicalIndex()
         self.live = 0
         self.dead = 0
         cap = 1024
@@ -169,6 +171,7 @@ class DirectoryIndex:
             self._writable("p", self.postings, key, _Postings).add(slot, w)
         self.df.update(keys)
         self.token_df.update(a.raw_tokens)
+        self.lexical.add(slot, document_terms(a.phrases, {"regions": rec.regions}, self.vocab))
         covered: set[str] = set()
         inside: set[str] = set()
         for _entry, place in a.places:
@@ -201,6 +204,7 @@ class DirectoryIndex:
         self.alive[slot] = False
         self.df.subtract(self.terms_of[slot])
         self.token_df.subtract(self.tokens_of[slot])
+        self.lexical.remove(slot)
         self.records[slot] = None
         del self.slot_of[rec.company_id]
         self.live -= 1
@@ -305,6 +309,13 @@ class DirectoryIndex:
             del slots, weights  # release the buffers so the arrays may grow again
         acc /= np.float32(mass)
         return acc
+
+    def lexical_scores(self, terms: Iterable[Term]) -> np.ndarray:
+        """BM25 per slot for an ask's terms (see `bot.matching.lexical`)."""
+        return self.lexical.scores(query_terms(terms, self.vocab), len(self.records))
+
+    def lexical_coverage(self, terms: Iterable[Term], slot: int, unknown_share: float = 1.0) -> float:
+        return self.lexical.coverage(query_terms(terms, self.vocab), slot, unknown_share)
 
     def geo_tiers(self, places: list) -> np.ndarray | None:
         """Per slot, the best geography tier for the ask's places (None: the ask names none)."""

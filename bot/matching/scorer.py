@@ -8,27 +8,25 @@ from collections import OrderedDict
 from dataclasses import dataclass, field
 from datetime import date
 
+import numpy as np
 from rapidfuzz import fuzz, process
 
 from bot.matching.asks import Need, ParsedAsk
 from bot.matching.index import (
     NEARBY_KM, TIER_INSIDE, TIER_NO_REGIONS, DirectoryIndex, area_tier, geo_factor, nearby_tier,
 )
+from bot.matching.lexical import query_terms
 from bot.matching.places import Place, distance_km
 from bot.matching.profile import FIELD_WEIGHTS, ProfileAnalysis, analyze_profile, term_kind
 from bot.matching.textnorm import Term, stem, tokens
+from bot.matching.weights import WEIGHTS, Weights
 
-MIN_SCORE = 45.0  # below this a partner is not shown: no weak matches dressed up as good ones
-COVER_RATIO = 0.7  # "covers" a part of a multi-need ask: at least 70 % of the best score for it
-CANDIDATES_PER_NEED = 80
-LIMITED_FACTOR = 0.85
+# The tuning numbers live in one frozen object (bot.matching.weights); these names stay for callers.
+MIN_SCORE = WEIGHTS.min_score
+COVER_RATIO = WEIGHTS.cover_ratio
+CANDIDATES_PER_NEED = WEIGHTS.candidates_per_need
+LIMITED_FACTOR = WEIGHTS.limited_factor
 MAX_REASONS = 6
-SHARPNESS = 1.3
-DEPTH_BONUS = 0.02
-FUZZY_SHARE = 0.15  # surface similarity of the need and the best capability phrase (rapidfuzz)
-# Serving the asker's industry is not doing what was asked ("pest control company for restaurants").
-INDUSTRY_ONLY_FACTOR = 0.5
-CONTEXT_CAP = 0.35  # the most a need's unmatched context takes off
 
 
 @dataclass
@@ -59,10 +57,16 @@ class Match:
     need_scores: list[float]
     capacity: str = "open"
     open_intros: int = 0
+    # "strong": a partner the bot proposes; "weak": a lead shown only because nothing is strong.
+    confidence: str = "strong"
+
+    @property
+    def strong(self) -> bool:
+        return self.confidence == "strong"
 
     def as_dict(self, ask: ParsedAsk) -> dict:
         return {"company": self.company, "score": self.score, "partner_type": self.partner_type,
-                "reasons": list(self.reasons), "company_id": self.company_id,
+                "reasons": list(self.reasons), "confidence": self.confidence, "company_id": self.company_id,
                 "covers": [ask.needs[i].text for i in self.covers]}
 
 
@@ -72,8 +76,18 @@ class Ranking:
     matches: list[Match] = field(default_factory=list)
 
     @property
+    def strong(self) -> list[Match]:
+        return [m for m in self.matches if m.strong]
+
+    @property
+    def leads(self) -> list[Match]:
+        """Weak leads: shown only when nothing is strong ("No strong match — closest leads")."""
+        return [m for m in self.matches if not m.strong]
+
+    @property
     def unmet(self) -> bool:
-        return not self.matches
+        """Nothing strong: the ask is unmet demand, whatever weak leads are shown."""
+        return not self.strong
 
     @property
     def needs(self) -> list[str]:
@@ -83,7 +97,7 @@ class Ranking:
     def unmet_needs(self) -> list[str]:
         """The needs no shown partner covers: all of them when nothing matched; for an ask with
         several needs, the parts "Who covers which part" answers with nobody (the same rule)."""
-        if not self.matches:
+        if not self.strong:
             return self.needs
         if len(self.ask.needs) < 2:
             return []
@@ -93,7 +107,7 @@ class Ranking:
         """For each need, the shown partners that cover it, best first (who covers which part)."""
         out = []
         for i, need in enumerate(self.ask.needs):
-            covering = sorted((m for m in self.matches if i in m.covers), key=lambda m: -m.need_scores[i])
+            covering = sorted((m for m in self.strong if i in m.covers), key=lambda m: -m.need_scores[i])
             out.append((need.text, covering))
         return out
 
@@ -141,14 +155,15 @@ def _term_hits(index: DirectoryIndex, a: ProfileAnalysis, terms: list[Term]) -> 
     return hits
 
 
-def _relevance(index: DirectoryIndex, a: ProfileAnalysis, need: Need, context: list[Term]) -> tuple[float, list[TermHit]]:
+def _relevance(index: DirectoryIndex, a: ProfileAnalysis, need: Need, context: list[Term],
+               w: Weights = WEIGHTS) -> tuple[float, list[TermHit]]:
     terms = need.terms + [c for c in context if c.key not in {t.key for t in need.terms}]
     mass = index.term_mass(terms)
     if mass <= 0:
         return 0.0, []
     hits = _term_hits(index, a, terms)
     # The core of a need is what must be done; its context (the customer's situation, industry,
-    # "installed"/"set up") refines the ranking but takes at most CONTEXT_CAP off.
+    # "installed"/"set up") refines the ranking but takes at most `context_cap` off.
     core = [h for h in hits if not index.is_context(h.term)]
     context = [h for h in hits if index.is_context(h.term)] if core else []
     core = core or hits  # nothing but context ("restaurants"): that is the need
@@ -157,19 +172,19 @@ def _relevance(index: DirectoryIndex, a: ProfileAnalysis, need: Need, context: l
         return 0.0, []
     coverage = sum(index.term_weight(h.term) * h.weight for h in core) / core_mass
     missed_context = sum(index.term_weight(h.term) * (1.0 - h.weight) for h in context)
-    context_factor = 1.0 - min(CONTEXT_CAP, missed_context / mass)
+    context_factor = 1.0 - min(w.context_cap, missed_context / mass)
     # More evidence (the same need met in several phrases) edges a partner ahead of a tie.
     depth = sum(min(2, len({w[1] for w in a.where.get(h.term.key, ())}) - 1) for h in hits if h.weight > 0)
     need_text = " ".join(tokens(need.norm))
     best_phrase = max((fuzz.token_set_ratio(need_text, " ".join(tokens(p))) for p, _ in a.phrases.get("capabilities", ())),
                       default=0.0)
     # Convex: a need half covered is a weak match, not a middling one.
-    rel = (coverage * (1.0 - FUZZY_SHARE + FUZZY_SHARE * best_phrase / 100.0)) ** SHARPNESS * context_factor
+    rel = (coverage * (1.0 - w.fuzzy_share + w.fuzzy_share * best_phrase / 100.0)) ** w.sharpness * context_factor
     if not any(h.weight > 0 and h.field != "industries" for h in hits):
-        rel *= INDUSTRY_ONLY_FACTOR
+        rel *= w.industry_only_factor
     # Not capped here: between two full matches the one with more evidence ranks first; scores
     # are shown capped at 100.
-    return rel * (1.0 + DEPTH_BONUS * min(depth, 3)), hits
+    return rel * (1.0 + w.depth_bonus * min(depth, 3)), hits
 
 
 def geo_fit(a: ProfileAnalysis, places: list[Place]) -> tuple[float, str] | None:
@@ -265,10 +280,35 @@ def _reasons(index: DirectoryIndex, ask: ParsedAsk, m_need_hits: dict[int, list[
     return unique[:MAX_REASONS]
 
 
+def _lexical_reason(a: ProfileAnalysis, keys: set[str], vocab) -> str | None:
+    """For a partner found by its words: its capability (or description) phrase sharing most of
+    the ask's terms ("closest: 'custom applications for Cisco IP phones'")."""
+    best: tuple[int, str] | None = None
+    for fname in ("capabilities", "description"):
+        for phrase, terms in a.phrases.get(fname, ()):
+            shared = len(set(query_terms(terms, vocab)) & keys)
+            if shared and (best is None or shared > best[0]):
+                best = (shared, phrase)
+        if best is not None:
+            break
+    if best is None:
+        return None
+    phrase = best[1] if len(best[1]) <= 120 else best[1][:117] + "…"
+    return f"closest: ‘{phrase}’"
+
+
 def rank(index: DirectoryIndex, ask: ParsedAsk, *, today: date, exclude_company_id: int | None = None,
          open_counts: dict[int, int] | None = None, max_open: int | None = None, top: int = 5,
-         cache: AnalysisCache | None = None, min_score: float = MIN_SCORE) -> Ranking:
-    """The best partners for `ask`, at most `top`, best first; nobody below `min_score`."""
+         cache: AnalysisCache | None = None, min_score: float | None = None,
+         weights: Weights = WEIGHTS) -> Ranking:
+    """The best partners for `ask`, at most `top`, best first.
+
+    Candidates come from both retrievals (concept estimate per need, BM25 over the whole text);
+    each is scored precisely, and the order is a blend of the concept score and BM25. A partner
+    whose concept score reaches `min_score` is proposed (strong); when nobody is, up to
+    `max_weak_leads` of the best others are shown as weak leads."""
+    w = weights
+    min_score = w.min_score if min_score is None else min_score
     ranking = Ranking(ask=ask)
     if not ask.needs or not index.live or top <= 0:
         return ranking
@@ -279,12 +319,19 @@ def rank(index: DirectoryIndex, ask: ParsedAsk, *, today: date, exclude_company_
     tiers = index.geo_tiers(ask.places)
     factor = index.capacity_factor[: len(ok)] * ok
     if tiers is not None:
-        factor = factor * (0.4 + 0.6 * tiers)
-    k = max(CANDIDATES_PER_NEED, 8 * top)
+        factor = factor * (w.geo_floor + (1.0 - w.geo_floor) * tiers)
+    k = max(w.candidates_per_need, 8 * top)
     candidates: list[int] = []
     for need in ask.needs:
         est = index.estimate(need.terms + ask.context_terms) * factor
         candidates.extend(s for s in index.top_slots(est, k) if s not in candidates)
+    all_terms = [t for need in ask.needs for t in need.terms] + ask.context_terms
+    lexical = index.lexical_scores(all_terms) * factor
+    lex_best = float(lexical.max()) if len(lexical) else 0.0
+    if lex_best > 0:
+        lexical /= np.float32(lex_best)
+        candidates.extend(s for s in index.top_slots(lexical, max(w.lexical_candidates, 8 * top))
+                          if s not in candidates)
 
     scored: list[tuple[int, list[float], dict[int, list[TermHit]], tuple[float, str] | None]] = []
     for slot in candidates:
@@ -292,25 +339,28 @@ def rank(index: DirectoryIndex, ask: ParsedAsk, *, today: date, exclude_company_
         a = cache.get(index, slot)
         geo = geo_fit(a, ask.places)
         g = geo_factor(geo[0]) if geo is not None else 1.0
-        c = LIMITED_FACTOR if rec.capacity == "limited" else 1.0
+        c = w.limited_factor if rec.capacity == "limited" else 1.0
         need_scores, need_hits = [], {}
         for i, need in enumerate(ask.needs):
-            rel, hits = _relevance(index, a, need, ask.context_terms)
+            rel, hits = _relevance(index, a, need, ask.context_terms, w)
             need_scores.append(100.0 * rel * g * c)
             need_hits[i] = hits
         scored.append((slot, need_scores, need_hits, geo))
 
-    def overall(scores: list[float], *, cap: bool = False) -> float:
+    def concept(scores: list[float]) -> float:
         best = max(scores)
         extra = sum(s for s in scores if s >= min_score) - (best if best >= min_score else 0)
-        return min(100.0, best + 0.15 * extra) if cap else best + 0.15 * extra
+        return best + w.extra_need_share * extra
+
+    def fused(slot: int, scores: list[float]) -> float:
+        return (1.0 - w.lexical_share) * concept(scores) + w.lexical_share * 100.0 * float(lexical[slot])
 
     def order(slot: int, value: float) -> tuple:
         cid = index.records[slot].company_id
         return (-round(value, 1), open_counts.get(cid, 0), ask.tiebreak(cid))
 
     by_slot = {s: (ns, nh, geo) for s, ns, nh, geo in scored}
-    eligible = [s for s, ns, _, _ in scored if overall(ns) >= min_score]
+    eligible = [s for s, ns, _, _ in scored if concept(ns) >= min_score]
     picks: list[int] = []
     if len(ask.needs) > 1:
         for i in range(len(ask.needs)):
@@ -320,21 +370,41 @@ def rank(index: DirectoryIndex, ask: ParsedAsk, *, today: date, exclude_company_
                 if s not in picks:
                     picks.append(s)
                     break
-        picks.sort(key=lambda s: order(s, overall(by_slot[s][0])))
-    rest = sorted((s for s in eligible if s not in picks), key=lambda s: order(s, overall(by_slot[s][0])))
+        picks.sort(key=lambda s: order(s, fused(s, by_slot[s][0])))
+    rest = sorted((s for s in eligible if s not in picks), key=lambda s: order(s, fused(s, by_slot[s][0])))
+    shown = [(s, "strong") for s in (picks + rest)[:top]]
+    if not shown:
+        def evidence(s: int) -> bool:
+            return (concept(by_slot[s][0]) >= w.weak_min_concept
+                    or index.lexical_coverage(all_terms, s, w.unknown_term_share) >= w.weak_min_coverage)
+
+        leads = sorted((s for s in by_slot if fused(s, by_slot[s][0]) >= w.weak_min_score and evidence(s)),
+                       key=lambda s: order(s, fused(s, by_slot[s][0])))
+        shown = [(s, "weak") for s in leads[: min(top, w.max_weak_leads)]]
     # A partner covers a part when it is close to the best partner for that part.
     best_per_need = [max((by_slot[s][0][i] for s in eligible), default=0.0) for i in range(len(ask.needs))]
-    for slot in (picks + rest)[:top]:
+    query_keys = set(query_terms(all_terms, index.vocab))
+    for slot, confidence in shown:
         rec = index.records[slot]
         need_scores, need_hits, geo = by_slot[slot]
-        covers = [i for i, v in enumerate(need_scores) if v >= max(min_score, COVER_RATIO * best_per_need[i])]
+        a = cache.get(index, slot)
+        covers = [i for i, v in enumerate(need_scores) if v >= max(min_score, w.cover_ratio * best_per_need[i])]
+        reasons = _reasons(index, ask, need_hits,
+                           covers or [max(range(len(need_scores)), key=need_scores.__getitem__)],
+                           geo, rec.capacity, a)
+        if confidence == "weak" or not any(h.weight > 0 for hits in need_hits.values() for h in hits):
+            # Why it might fit: the partner's phrase closest to the ask, quoted.
+            if reasons and reasons[0] in rec.capabilities:
+                closest: str | None = f"closest: ‘{reasons.pop(0)}’"
+            else:
+                closest = _lexical_reason(a, query_keys, index.vocab)
+            if closest and closest not in reasons:
+                reasons = [closest, *reasons][:MAX_REASONS]
         ranking.matches.append(Match(
             company_id=rec.company_id, company=rec.name, partner_type=rec.partner_type,
-            score=round(overall(need_scores, cap=True), 1),
-            reasons=_reasons(index, ask, need_hits,
-                             covers or [max(range(len(need_scores)), key=need_scores.__getitem__)],
-                             geo, rec.capacity, cache.get(index, slot)),
-            covers=covers, need_scores=[round(min(100.0, v), 1) for v in need_scores], capacity=rec.capacity,
-            open_intros=open_counts.get(rec.company_id, 0),
+            score=round(min(100.0, fused(slot, need_scores)), 1), reasons=reasons,
+            covers=covers if confidence == "strong" else [],
+            need_scores=[round(min(100.0, v), 1) for v in need_scores], capacity=rec.capacity,
+            open_intros=open_counts.get(rec.company_id, 0), confidence=confidence,
         ))
     return ranking

@@ -67,7 +67,8 @@ def answer_ask(ctx: BotContext, *, user_id: str, text: str, industry: str | None
         industry=industry, region=region)
     results = [
         {"company_id": m.company_id, "company": m.company, "score": m.score, "partner_type": m.partner_type,
-         "reasons": m.reasons, "covers": [ranking.ask.needs[i].text for i in m.covers]}
+         "reasons": m.reasons, "covers": [ranking.ask.needs[i].text for i in m.covers],
+         "confidence": m.confidence}
         for m in ranking.matches
     ]
     with session_scope(ctx.engine) as session:

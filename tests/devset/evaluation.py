@@ -22,6 +22,7 @@ from bot.matching.index import DirectoryIndex
 from bot.matching.profile import ProfileRecord
 from bot.matching.scorer import rank
 from bot.matching.textnorm import tokens
+from bot.matching.weights import WEIGHTS, Weights
 
 DEVSET = Path(__file__).resolve().parent
 K = 5
@@ -73,12 +74,12 @@ def profile_text(p: ProfileRecord) -> str:
 Ranker = Callable[[str], list[tuple[str, bool]]]
 
 
-def matcher(profiles: list[ProfileRecord]) -> Ranker:
+def matcher(profiles: list[ProfileRecord], weights: Weights = WEIGHTS) -> Ranker:
     index = DirectoryIndex()
     index.bulk_load(profiles)
 
     def run(text: str) -> list[tuple[str, bool]]:
-        ranking = rank(index, parse_ask(text, index), today=TODAY, top=K)
+        ranking = rank(index, parse_ask(text, index), today=TODAY, top=K, weights=weights)
         return [(m.company, getattr(m, "confidence", "strong") == "strong") for m in ranking.matches]
 
     return run
