@@ -41,6 +41,11 @@ class Settings:
     max_open_intros: int = 3
     rules_of_engagement: str | None = None
     rules_of_engagement_file: str | None = None
+    # Issue 14: the proposed partner accepts before the channel opens; days it has to answer.
+    intro_consent: bool = True
+    consent_days: int = 5
+    # conversations.inviteShared's `external_limited`: outside people cannot invite others.
+    connect_external_limited: bool = True
 
     @property
     def socket_mode(self) -> bool:
@@ -151,7 +156,23 @@ class Settings:
             kwargs["rules_of_engagement_file"] = rules_file
             kwargs["rules_of_engagement"] = text or None
 
+        kwargs["intro_consent"] = _on_off(get("INTRO_CONSENT"), "INTRO_CONSENT", True)
+        kwargs["consent_days"] = _int(get("CONSENT_DAYS"), "CONSENT_DAYS", 5, low=1, high=365)
+        kwargs["connect_external_limited"] = _on_off(get("SLACK_CONNECT_EXTERNAL_LIMITED"),
+                                                     "SLACK_CONNECT_EXTERNAL_LIMITED", True)
+
         return cls(**kwargs)
+
+
+def _on_off(raw: str | None, name: str, default: bool) -> bool:
+    if raw is None:
+        return default
+    value = raw.lower()
+    if value in ("on", "true", "yes", "1"):
+        return True
+    if value in ("off", "false", "no", "0"):
+        return False
+    raise ConfigError(f"{name} is malformed: {raw!r} is not on or off")
 
 
 def _int(raw: str | None, name: str, default: int, *, low: int, high: int) -> int:

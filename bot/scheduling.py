@@ -54,7 +54,13 @@ def _digest_jobs() -> list[Job]:
     return jobs.JOBS
 
 
-JOB_PROVIDERS: list[Callable[[], list[Job]]] = [_introduction_jobs, _digest_jobs]
+def _consent_connect_jobs() -> list[Job]:
+    from bot.introductions import consent_connect_jobs
+
+    return consent_connect_jobs.JOBS
+
+
+JOB_PROVIDERS: list[Callable[[], list[Job]]] = [_introduction_jobs, _digest_jobs, _consent_connect_jobs]
 
 
 def run_due(ctx: BotContext, at: datetime | None = None) -> dict[str, int]:

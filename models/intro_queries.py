@@ -115,9 +115,20 @@ def due_effects(session: Session, *, now: datetime) -> list[int]:
     free = or_(col(Introduction.next_attempt_at).is_(None), col(Introduction.next_attempt_at) <= now)
     pending = or_(
         Introduction.state == IntroState.APPROVED.value,
+        # consent not yet asked of every contact (consent_asked_at is set once all are asked)
+        and_(Introduction.state == IntroState.AWAITING_CONSENT.value, col(Introduction.consent_asked_at).is_(None)),
         and_(Introduction.state == IntroState.REQUESTED.value, col(Introduction.approval_messages).is_(None)),
     )
     stmt = select(Introduction.id).where(pending, free).order_by(col(Introduction.id))
+    return list(session.exec(stmt))
+
+
+def due_consent_expiry(session: Session, *, asked_before: datetime) -> list[int]:
+    """Introductions still waiting for the proposed partner's answer, asked before the cutoff."""
+    stmt = select(Introduction.id).where(
+        Introduction.state == IntroState.AWAITING_CONSENT.value,
+        col(Introduction.consent_asked_at) <= asked_before,
+    ).order_by(col(Introduction.id))
     return list(session.exec(stmt))
 
 

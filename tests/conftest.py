@@ -138,6 +138,8 @@ def bot_env(fake: FakeSlack, db: str, **overrides: str) -> dict[str, str]:
         "PARTNERBOT_MANAGERS": f"{MANAGER},{MANAGER2}",
         "APPROVALS_CHANNEL": "C0APPROVAL",
         "DIGEST_CHANNEL": "C0DIGEST01",
+        # Most tests follow the manager-approval flow; tests/test_consent_*.py turn consent on.
+        "INTRO_CONSENT": "off",
     }
     env.update(overrides)
     return {k: v for k, v in env.items() if v is not None}

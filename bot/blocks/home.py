@@ -15,8 +15,11 @@ STATE_LABELS = {
     "declined": ":no_entry_sign: declined",
     "not_a_fit": ":heavy_minus_sign: not a fit",
     "closed": ":checkered_flag: closed",
+    "awaiting_consent": ":hourglass_flowing_sand: waiting for the partner to accept",
+    "consent_declined": ":wave: not taken up for now",
+    "consent_expired": ":hourglass: closed without an answer",
 }
-OPEN_STATES = ("requested", "approved", "introduced")
+OPEN_STATES = ("requested", "awaiting_consent", "approved", "introduced")
 
 
 def _section(text: str) -> dict:

@@ -204,6 +204,10 @@ def run_approval_effects(ctx: BotContext, intro_id: int, token: str) -> bool:
 def _approval_effects(run: _Run) -> bool:
     ctx, client = run.ctx, run.ctx.client
     s = load(ctx, run.intro_id)
+    if s is not None and s.intro.state == IntroState.AWAITING_CONSENT:
+        from bot.introductions import consent
+
+        return consent.ask(run, s)
     if s is None or s.intro.state != IntroState.APPROVED:
         return False
     intro, done = s.intro, s.intro.effects_done
@@ -401,10 +405,16 @@ def _await_recorded_channel(run: _Run, seconds: float = HANDOVER_WAIT) -> bool:
         time.sleep(0.2)
 
 
-def _update_approval_messages(ctx: BotContext, s: Snapshot, *, approved: bool) -> None:
+def _update_approval_messages(ctx: BotContext, s: Snapshot, *, approved: bool, status: str | None = None) -> None:
+    """Show the decision on the approval message(s); `status` is a live status line under it
+    (consent, Slack Connect invitations)."""
+    from bot.blocks.consent import status_block
+
     intro = s.intro
     decided = blocks.approval_decided(**_body_kwargs(s), approved=approved, manager_id=intro.decided_by or "",
                                       at=intro.decided_at or ctx.clock.now(), reason=intro.decline_reason)
+    if status:
+        decided = [*decided, status_block(status)]
     verb = "approved" if approved else "declined"
     text = f"{blocks.approval_text(s.requester.name, s.target.name)} — {verb} by <@{intro.decided_by}>"
     for ref in intro.approval_messages or []:
@@ -464,7 +474,7 @@ def resume(ctx: BotContext, intro_id: int, *, now: datetime | None = None) -> bo
         state = intro.state
         if not q.claim_effects(session, intro_id=intro_id, state=state, token=token, now=now, lease_until=now + LEASE):
             return False
-    if state == IntroState.APPROVED:
+    if state in (IntroState.APPROVED, IntroState.AWAITING_CONSENT):
         return run_approval_effects(ctx, intro_id, token)
     if state == IntroState.REQUESTED:
         return post_approval_requests(ctx, intro_id, token)

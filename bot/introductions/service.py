@@ -51,6 +51,12 @@ def _state_words(intro: Introduction) -> str:
     state = intro.state
     if state == IntroState.REQUESTED:
         return "is waiting for a vendor manager's approval"
+    if state == IntroState.AWAITING_CONSENT:
+        return f"was approved by <@{intro.decided_by}> and is waiting for the proposed partner to accept"
+    if state == IntroState.CONSENT_DECLINED:
+        return "was not taken up by the proposed partner for now"
+    if state == IntroState.CONSENT_EXPIRED:
+        return "closed without an answer from the proposed partner"
     if state == IntroState.APPROVED:
         return f"was approved by <@{intro.decided_by}>; the channel is being set up"
     if state == IntroState.INTRODUCED:
@@ -95,7 +101,7 @@ def request_intro(ctx: BotContext, *, ask_id: int, company_id: int, user_id: str
                                  "and the vendor managers know who you are.")
         if requester.id == target.id:
             return Result(False, "That is your own company.")
-        if not member_user_ids(session, company_id=company_id):
+        if not member_user_ids(session, company_id=company_id) and not target.contact_emails:
             return Result(False, f"{name} has no Slack user linked yet — a vendor manager can link one; "
                                  "then you can request the introduction.")
         if is_paused(target, today=now.date()):
@@ -152,10 +158,14 @@ def approve(ctx: BotContext, *, intro_id: int, manager_id: str) -> Result:
     now = ctx.clock.now()
     token = new_token()
     with session_scope(ctx.engine) as session:
+        from bot.introductions.consent import state_after_approval
+
+        intro = q.get_intro(session, intro_id=intro_id)
+        to_state = state_after_approval(ctx, session, intro) if intro is not None else IntroState.APPROVED
         # Approving also takes the lease on the side effects, so the retry job leaves them
         # to this worker until the lease runs out.
         changed = q.transition(session, intro_id=intro_id, from_states=[IntroState.REQUESTED], now=now,
-                               to_state=IntroState.APPROVED, decided_by=manager_id, decided_at=now,
+                               to_state=to_state, decided_by=manager_id, decided_at=now,
                                effects_claimed_by=token, next_attempt_at=now + LEASE,
                                effects_attempts=Introduction.effects_attempts + 1)
         if changed:
@@ -163,6 +173,9 @@ def approve(ctx: BotContext, *, intro_id: int, manager_id: str) -> Result:
     if not changed:
         with session_scope(ctx.engine) as session:
             return Result(False, _already(q.get_intro(session, intro_id=intro_id)), intro_id)
+    if to_state == IntroState.AWAITING_CONSENT:
+        return Result(True, "Approved. I'm asking the proposed partner to accept before the channel opens; "
+                            "you'll see their answer on the request.", intro_id, token)
     return Result(True, "Approved. I'm opening the channel and introducing them.", intro_id, token)
 
 

@@ -150,6 +150,24 @@ def _percentile_by_offset(session: Session, expr, where, n: int, p: float) -> fl
     return values[0] + (values[1] - values[0]) * (rank - low)
 
 
+def consent_counts(session: Session, *, start: datetime, end: datetime) -> dict:
+    """The proposed partners' answers in the period (INTRO_CONSENT) and the median hours from
+    being asked to answering (accepted and declined; an expiry is no answer)."""
+    answered = _in(intro_t.c.consent_answered_at, start, end)
+    counts = dict(session.execute(select(intro_t.c.consent_answer, func.count()).where(answered)
+                                  .group_by(intro_t.c.consent_answer)).all())
+    if _dialect(session) == "sqlite":
+        hours = (func.julianday(intro_t.c.consent_answered_at) - func.julianday(intro_t.c.consent_asked_at)) * 24.0
+    else:
+        hours = func.extract("epoch", intro_t.c.consent_answered_at - intro_t.c.consent_asked_at) / 3600.0
+    where = and_(answered, intro_t.c.consent_answer.in_(["accepted", "declined"]),
+                 intro_t.c.consent_asked_at.is_not(None))
+    n = int(_scalar(session, select(func.count()).where(where)))
+    median = _round(_percentile_by_offset(session, hours, where, n, 0.5)) if n else None
+    return {"consent_accepted": int(counts.get("accepted", 0)), "consent_declined": int(counts.get("declined", 0)),
+            "consent_expired": int(counts.get("expired", 0)), "consent_hours_median": median}
+
+
 def _round(value) -> float | None:
     return None if value is None else round(float(value), 2)
 
@@ -351,6 +369,7 @@ def headline(session: Session, *, start: datetime, end: datetime) -> dict:
     figures["approval_hours_median"] = median
     figures["approval_hours_p90"] = p90
     figures.update(outcome_counts(session, start=start, end=end))
+    figures.update(consent_counts(session, start=start, end=end))
     figures.update(participation(session, start=start, end=end))
     figures.update(profile_counts(session, start=start, end=end))
     return figures
