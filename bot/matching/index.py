@@ -122,6 +122,7 @@ class DirectoryIndex:
         for name in ("slot_of", "postings", "place_cover", "place_inside"):
             setattr(new, name, dict(getattr(self, name)))
         new.df, new.token_df = Counter(self.df), Counter(self.token_df)
+        new.lexical = self.lexical.fork()
         for name in ("alive", "capacity_factor", "paused_until", "has_regions", "company_ids"):
             setattr(new, name, getattr(self, name).copy())
         new._borrowed, new._owned = True, set()

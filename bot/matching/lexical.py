@@ -70,6 +70,11 @@ class _Postings:
         self.slots = array("i")
         self.tf = array("f")
 
+    def copy(self) -> _Postings:
+        new = _Postings()
+        new.slots, new.tf = array("i", self.slots), array("f", self.tf)
+        return new
+
 
 class LexicalIndex:
     """BM25 (Okapi) postings by slot; a removed slot is zeroed and left in its postings (the
@@ -84,6 +89,26 @@ class LexicalIndex:
         self.terms_of: dict[int, frozenset[str]] = {}
         self.total_len = 0.0
         self.docs = 0
+        self._owned: set[str] | None = None  # in a fork: the postings it has copied
+
+    def fork(self) -> LexicalIndex:
+        """A copy to change while readers keep using this one; postings are copied on first write."""
+        new = object.__new__(type(self))
+        new.__dict__.update(self.__dict__)
+        new.postings, new.df, new.terms_of = dict(self.postings), Counter(self.df), dict(self.terms_of)
+        new.doc_len = self.doc_len.copy()
+        new._owned = set()
+        return new
+
+    def _writable(self, key: str) -> _Postings:
+        p = self.postings.get(key)
+        if p is None:
+            p = self.postings[key] = _Postings()
+        elif self._owned is not None and key not in self._owned:
+            p = self.postings[key] = p.copy()
+        if self._owned is not None:
+            self._owned.add(key)
+        return p
 
     def add(self, slot: int, tf: Counter[str]) -> None:
         if slot >= len(self.doc_len):
@@ -91,9 +116,7 @@ class LexicalIndex:
             grown[: len(self.doc_len)] = self.doc_len
             self.doc_len = grown
         for key, f in tf.items():
-            p = self.postings.get(key)
-            if p is None:
-                p = self.postings[key] = _Postings()
+            p = self._writable(key)
             p.slots.append(slot)
             p.tf.append(f)
         length = float(sum(tf.values()))
