@@ -247,3 +247,35 @@ def test_a_quantity_is_context_not_a_need(devset_index, text, needs):
     from bot.matching.asks import parse_ask
 
     assert len(parse_ask(text, devset_index).needs) == needs
+
+
+@pytest.mark.parametrize(("typed", "folded"), [
+    ("Łódź", ["lodz"]), ("Zürich", ["zurich"]), ("Straße", ["strasse"]), ("Ørsted", ["orsted"]),
+    ("taquería 🌮", ["taqueria"]), ("Thanksgiving 🦃", ["thanksgiving"]),  # an emoji is no word ("turkey")
+])
+def test_accents_fold_with_anyascii_and_emoji_are_not_words(typed, folded):
+    from bot.matching.textnorm import tokens
+
+    assert tokens(typed) == folded
+
+
+def test_a_city_typed_without_its_accents_is_the_same_place():
+    from bot.matching.places import gazetteer
+
+    assert [p.key for p in gazetteer().find("a bakery in Lodz")[0]] == [p.key for p in gazetteer().find("in Łódź")[0]]
+
+
+@pytest.mark.parametrize(("text", "places"), [
+    ("UC install in PA", ["sub:US-PA"]),
+    ("Tucson, AZ", ["city"]),
+    ("sites across AZ, NM and TX", ["sub:US-AZ", "sub:US-NM", "sub:US-TX"]),
+    ("want an MX at each site", []),  # a Meraki appliance, not Mexico
+    ("MS licensing for a law office", []),  # Microsoft, not Mississippi
+    ("AP install at a hotel", []),
+    ("PA system and IP phones", []),  # public address, not Pennsylvania
+    ("IT support for a CA firm", []),
+    ("a UK retailer", ["country:GB"]),
+])
+def test_a_two_letter_code_is_a_place_only_in_place_context(text, places):
+    found = gazetteer().find(text)[0]
+    assert [p.key if not p.key.startswith("city:") else "city" for p in found] == places

@@ -71,6 +71,11 @@ def _norm(name: str) -> str:
     return " ".join(tokens(name))
 
 
+# Words after which a two-letter code names a place ("in PA", "across TX").
+CODE_PLACE_PREPOSITIONS = frozenset({"in", "near", "around", "across", "throughout", "from", "within", "outside",
+                                     "inside", "to", "of", "covering", "serving", "statewide"})
+
+
 class Gazetteer:
     """All the place names, built once per process from the libraries' data."""
 
@@ -337,6 +342,9 @@ class Gazetteer:
             for size in range(min(self.max_name_words, n - i), 0, -1):
                 name = " ".join(words[i : i + size])
                 raw = " ".join(raw_words[i : i + size])
+                if size == 1 and len(name) == 2 and not lenient and not self._code_in_place_context(
+                        i, words, raw_words, spans, text, found):
+                    continue
                 place = self._name_to_place(name, raw, size, known_words, code_words, lenient)
                 if place is not None:
                     hit = (i, i + size, place)
@@ -366,6 +374,25 @@ class Gazetteer:
             unique.setdefault(p.key, p)
         rest = [w for j, w in enumerate(words) if j not in consumed]
         return list(unique.values()), rest, [spans[j] for j in sorted(consumed)]
+
+    @staticmethod
+    def _code_in_place_context(i: int, words: list[str], raw_words: list[str], spans: list[tuple[int, int]],
+                               text: str, found: list) -> bool:
+        """A two-letter code ("PA", "CA", "MS", "AP") is a place only where the text makes it one:
+        after a place preposition ("in PA"), or right after a place or a capitalised name with a
+        comma ("Tucson, AZ", "Phoenix AZ", "AZ, NM and TX"). UK and US always are."""
+        if raw_words[i] in ("UK", "US"):
+            return True
+        if i == 0:
+            return False
+        if words[i - 1] in CODE_PLACE_PREPOSITIONS:
+            return True
+        last_end = found[-1][1] if found else -1
+        if last_end == i or (last_end == i - 1 and words[i - 1] in ("and", "or", "&")):
+            return True
+        between = text[spans[i - 1][1] : spans[i][0]]
+        prev = raw_words[i - 1]
+        return ("," in between or "/" in between) and prev[:1].isupper() and len(prev) > 2
 
     def _name_to_place(self, name: str, raw: str, size: int, known_words: frozenset[str],
                        code_words: frozenset[str], lenient: bool) -> Place | str | None:

@@ -13,16 +13,31 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
+from anyascii import anyascii
+
 if TYPE_CHECKING:
     from bot.matching.vocabulary import Vocabulary
 
 _TOKEN = re.compile(r"[a-z0-9]+")
 
 
+@functools.cache
+def _fold_char(ch: str) -> str:
+    """A letter in ASCII ("ł" -> "l", "ß" -> "ss", "Ø" -> "O"); anything else not a letter or
+    digit (an emoji: anyascii would spell 🦃 as ":turkey:") is a space."""
+    category = unicodedata.category(ch)
+    if category[0] in "LN":
+        return anyascii(ch)
+    if category[0] == "M":  # a combining accent left over
+        return ""
+    return " "
+
+
 def fold(text: str) -> str:
-    """Lowercase, accents removed ("Zürich" -> "zurich")."""
-    decomposed = unicodedata.normalize("NFKD", text)
-    return "".join(ch for ch in decomposed if not unicodedata.combining(ch)).casefold()
+    """Lowercase ASCII, accents folded with anyascii ("Zürich" -> "zurich", "Łódź" -> "lodz")."""
+    if text.isascii():
+        return text.casefold()
+    return "".join(ch if ch.isascii() else _fold_char(ch) for ch in text).casefold()
 
 
 def tokens(text: str) -> list[str]:
