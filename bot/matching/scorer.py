@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import re
 import threading
 from collections import OrderedDict
 from dataclasses import dataclass, field
@@ -11,14 +10,16 @@ from datetime import date
 import numpy as np
 from rapidfuzz import fuzz, process
 
+from bot.matching import explain
 from bot.matching.asks import Need, ParsedAsk
 from bot.matching.index import (
     NEARBY_KM, TIER_INSIDE, TIER_NO_REGIONS, DirectoryIndex, area_tier, geo_factor, nearby_tier,
 )
+from bot.matching.explain import MAX_REASONS, TermHit, as_typed  # noqa: F401 (callers import them from here)
 from bot.matching.lexical import query_terms
 from bot.matching.places import Place, distance_km
 from bot.matching.profile import FIELD_WEIGHTS, ProfileAnalysis, analyze_profile, term_kind
-from bot.matching.textnorm import Term, stem, tokens
+from bot.matching.textnorm import Term, tokens
 from bot.matching.weights import WEIGHTS, Weights
 
 # The tuning numbers live in one frozen object (bot.matching.weights); these names stay for callers.
@@ -26,17 +27,6 @@ MIN_SCORE = WEIGHTS.min_score
 COVER_RATIO = WEIGHTS.cover_ratio
 CANDIDATES_PER_NEED = WEIGHTS.candidates_per_need
 LIMITED_FACTOR = WEIGHTS.limited_factor
-MAX_REASONS = 6
-
-
-@dataclass
-class TermHit:
-    term: Term
-    weight: float
-    field: str | None = None
-    phrase: str | None = None
-    partner_term: Term | None = None
-    fuzzy_word: str | None = None
 
 
 @dataclass
@@ -220,83 +210,6 @@ def geo_fit(a: ProfileAnalysis, places: list[Place]) -> tuple[float, str] | None
     return best
 
 
-def as_typed(text: str, surface: str) -> str:
-    """The words of `surface` as the asker typed them ("UC", not "uc"), when found."""
-    words = surface.split()
-    if not words:
-        return surface
-    m = re.search(r"(?<![^\W_])" + r"[\W_]+".join(re.escape(w) for w in words) + r"(?![^\W_])", text, re.I)
-    return m.group(0) if m else surface
-
-
-def _synonym_note(h: TermHit, text: str) -> str | None:
-    """ "unified communications ≈ 'UC'" when the partner wrote it another way (or the ask misspelt it)."""
-    pt = h.partner_term
-    if pt is None:
-        return None
-    if h.term.typo:
-        return f"{pt.surface} ≈ '{as_typed(text, h.term.typo)}'"
-    ask_stems = {stem(w) for w in h.term.surface.split()}
-    if h.fuzzy_word or (h.term.key.startswith("c:") and not ask_stems & {stem(w) for w in pt.surface.split()}):
-        return f"{pt.surface} ≈ '{as_typed(text, h.term.surface)}'"
-    return None
-
-
-def _reasons(index: DirectoryIndex, ask: ParsedAsk, m_need_hits: dict[int, list[TermHit]],
-             covers: list[int], geo: tuple[float, str] | None, capacity: str, a: ProfileAnalysis) -> list[str]:
-    reasons: list[str] = []
-    multi = len(ask.needs) > 1
-    for i in covers[:3]:
-        hits = [h for h in m_need_hits[i] if h.weight > 0]
-        caps = [h for h in hits if h.field == "capabilities"]
-        if caps:
-            phrase = max({h.phrase for h in caps}, key=lambda p: sum(1 for h in caps if h.phrase == p))
-            prefix = f"for “{ask.needs[i].text}”: " if multi else ""
-            reasons.append(f"{prefix}{phrase}")
-        for h in hits:
-            note = _synonym_note(h, ask.text)
-            if h.field == "capabilities":
-                if note:
-                    reasons.append(note)
-            elif h.field == "industries":
-                reasons.append(f"industry: {h.phrase}" + (f" ({note})" if note else ""))
-            elif h.field == "certifications":
-                reasons.append(h.phrase or "")
-            if h.field != "certifications":  # a certification naming what was asked ("Cisco Gold Certified")
-                reasons += [w[1] for w in a.where.get(h.term.key, ()) if w[0] == "certifications"][:1]
-            elif h.field == "partner_type":
-                reasons.append(f"partner type: {h.phrase}")
-            elif h.field == "description" and not caps:
-                shown = h.partner_term.surface if h.partner_term else h.term.surface
-                reasons.append(f"description mentions “{shown}”" + (f" ({note})" if note else ""))
-    if geo is not None and geo[1]:
-        reasons.append(geo[1])
-    if capacity == "limited":
-        reasons.append("limited capacity right now")
-    unique: list[str] = []
-    for r in reasons:
-        if r and r not in unique:
-            unique.append(r)
-    return unique[:MAX_REASONS]
-
-
-def _lexical_reason(a: ProfileAnalysis, keys: set[str], vocab) -> str | None:
-    """For a partner found by its words: its capability (or description) phrase sharing most of
-    the ask's terms ("closest: 'custom applications for Cisco IP phones'")."""
-    best: tuple[int, str] | None = None
-    for fname in ("capabilities", "description"):
-        for phrase, terms in a.phrases.get(fname, ()):
-            shared = len(set(query_terms(terms, vocab)) & keys)
-            if shared and (best is None or shared > best[0]):
-                best = (shared, phrase)
-        if best is not None:
-            break
-    if best is None:
-        return None
-    phrase = best[1] if len(best[1]) <= 120 else best[1][:117] + "…"
-    return f"closest: ‘{phrase}’"
-
-
 def rank(index: DirectoryIndex, ask: ParsedAsk, *, today: date, exclude_company_id: int | None = None,
          open_counts: dict[int, int] | None = None, max_open: int | None = None, top: int = 5,
          cache: AnalysisCache | None = None, min_score: float | None = None,
@@ -389,17 +302,10 @@ def rank(index: DirectoryIndex, ask: ParsedAsk, *, today: date, exclude_company_
         need_scores, need_hits, geo = by_slot[slot]
         a = cache.get(index, slot)
         covers = [i for i, v in enumerate(need_scores) if v >= max(min_score, w.cover_ratio * best_per_need[i])]
-        reasons = _reasons(index, ask, need_hits,
-                           covers or [max(range(len(need_scores)), key=need_scores.__getitem__)],
-                           geo, rec.capacity, a)
+        reasons = explain.reasons(ask, need_hits, covers or [max(range(len(need_scores)), key=need_scores.__getitem__)],
+                                  geo[1] if geo else None, rec.capacity, a)
         if confidence == "weak" or not any(h.weight > 0 for hits in need_hits.values() for h in hits):
-            # Why it might fit: the partner's phrase closest to the ask, quoted.
-            if reasons and reasons[0] in rec.capabilities:
-                closest: str | None = f"closest: ‘{reasons.pop(0)}’"
-            else:
-                closest = _lexical_reason(a, query_keys, index.vocab)
-            if closest and closest not in reasons:
-                reasons = [closest, *reasons][:MAX_REASONS]
+            reasons = explain.lead_reasons(reasons, rec.capabilities, a, query_keys, index.vocab)
         ranking.matches.append(Match(
             company_id=rec.company_id, company=rec.name, partner_type=rec.partner_type,
             score=round(min(100.0, fused(slot, need_scores)), 1), reasons=reasons,
