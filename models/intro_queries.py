@@ -14,7 +14,7 @@ from sqlalchemy import and_, func, or_, update
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
 
-from models.introduction import OPEN_STATES, Introduction, IntroState, Outcome
+from models.introduction import OPEN_STATES, FollowupDelivery, Introduction, IntroState, Outcome
 
 
 def get_intro(session: Session, *, intro_id: int) -> Introduction | None:
@@ -185,3 +185,75 @@ def upsert_outcome(
         session.add(row)
         session.flush()
         return row
+
+
+# -- follow-up deliveries: claim -> send -> record, or release with a backoff ---------------
+def plan_delivery(session: Session, *, intro_id: int, kind: str, user_id: str, company_id: int | None,
+                  other_company_id: int, now: datetime) -> bool:
+    """Add one pending DM of a round (a unique row: planning twice adds nothing)."""
+    try:
+        with session.begin_nested():
+            session.add(FollowupDelivery(introduction_id=intro_id, kind=kind, user_id=user_id, company_id=company_id,
+                                         other_company_id=other_company_id, created_at=now))
+            session.flush()
+            return True
+    except IntegrityError:
+        return False
+
+
+def due_deliveries(session: Session, *, now: datetime, max_attempts: int) -> list[int]:
+    free = or_(col(FollowupDelivery.next_attempt_at).is_(None), col(FollowupDelivery.next_attempt_at) <= now)
+    stmt = select(FollowupDelivery.id).where(
+        col(FollowupDelivery.sent_at).is_(None), col(FollowupDelivery.gave_up).is_(None), free,
+        FollowupDelivery.attempts < max_attempts,
+    ).order_by(col(FollowupDelivery.id))
+    return list(session.exec(stmt))
+
+
+def _update_delivery(session: Session, delivery_id: int, where: Iterable, values: dict) -> bool:
+    stmt = update(FollowupDelivery).where(col(FollowupDelivery.id) == delivery_id, *where).values(**values)
+    return session.connection().execute(stmt).rowcount == 1
+
+
+def claim_delivery(session: Session, *, delivery_id: int, token: str, now: datetime, lease_until: datetime) -> bool:
+    """Take the lease on one pending DM (one worker at a time, until `lease_until`)."""
+    free = or_(col(FollowupDelivery.next_attempt_at).is_(None), col(FollowupDelivery.next_attempt_at) <= now)
+    return _update_delivery(session, delivery_id, [
+        col(FollowupDelivery.sent_at).is_(None), col(FollowupDelivery.gave_up).is_(None), free,
+    ], {"claimed_by": token, "next_attempt_at": lease_until, "attempts": FollowupDelivery.attempts + 1})
+
+
+def get_delivery(session: Session, *, delivery_id: int) -> FollowupDelivery | None:
+    return session.get(FollowupDelivery, delivery_id, populate_existing=True)
+
+
+def finish_delivery(session: Session, *, delivery_id: int, token: str, now: datetime, channel_id: str | None = None,
+                    message_ts: str | None = None, gave_up: str | None = None) -> bool:
+    """Record a sent DM (or one that will never be sent, with why) under our lease."""
+    values: dict = {"claimed_by": None, "next_attempt_at": None}
+    if gave_up:
+        values["gave_up"] = gave_up[:200]
+    else:
+        values.update(sent_at=now, channel_id=channel_id, message_ts=message_ts)
+    return _update_delivery(session, delivery_id, [FollowupDelivery.claimed_by == token], values)
+
+
+def release_delivery(session: Session, *, delivery_id: int, token: str, retry_at: datetime | None) -> bool:
+    """Give the DM back for a later attempt (Slack did not answer, or a graceful stop)."""
+    return _update_delivery(session, delivery_id, [FollowupDelivery.claimed_by == token],
+                            {"claimed_by": None, "next_attempt_at": retry_at})
+
+
+def release_deliveries_held_by(session: Session, *, token_prefix: str) -> int:
+    """On a graceful stop: every DM lease this worker holds becomes free at once."""
+    stmt = update(FollowupDelivery).where(
+        col(FollowupDelivery.claimed_by).startswith(token_prefix), col(FollowupDelivery.sent_at).is_(None),
+    ).values(claimed_by=None, next_attempt_at=None)
+    return session.connection().execute(stmt).rowcount
+
+
+def sent_delivery_users(session: Session, *, intro_id: int, kind: str) -> set[str]:
+    stmt = select(FollowupDelivery.user_id).where(FollowupDelivery.introduction_id == intro_id,
+                                                 FollowupDelivery.kind == kind,
+                                                 col(FollowupDelivery.sent_at).is_not(None))
+    return set(session.exec(stmt))

@@ -132,3 +132,41 @@ def open_intro_counts(session: Session) -> dict[int, int]:
         .group_by(Introduction.target_company_id)
     )
     return {company_id: count for company_id, count in session.exec(stmt)}
+
+
+class DeliveryKind(StrEnum):
+    FOLLOWUP = "followup"
+    REMINDER = "reminder"
+
+
+class FollowupDelivery(SQLModel, table=True):
+    """One follow-up (or reminder) DM to one partner user, sent once.
+
+    The rows of a round are planned in the transaction that claims the round
+    (`followup_sent_at` / `reminder_sent_at`); each row is then claimed (a lease),
+    sent, and recorded as sent, or released with a backoff when Slack did not answer.
+    """
+
+    __tablename__ = "followup_delivery"
+    __table_args__ = (
+        UniqueConstraint("introduction_id", "kind", "user_id", name="uq_delivery_intro_kind_user"),
+        Index("ix_delivery_due", "sent_at", "next_attempt_at"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    introduction_id: int = Field(foreign_key="introduction.id", index=True)
+    kind: str = Field(max_length=20)
+    user_id: str = Field(max_length=32)
+    # The company of the partner this user is asked about (shown in the message).
+    other_company_id: int = Field(foreign_key="company.id")
+    # The asked user's company: its answer makes a pending delivery moot.
+    company_id: int | None = Field(default=None, foreign_key="company.id")
+    attempts: int = Field(default=0)
+    claimed_by: str | None = Field(default=None, max_length=80)
+    next_attempt_at: datetime | None = Field(default=None, sa_column=ts_column())
+    sent_at: datetime | None = Field(default=None, sa_column=ts_column())
+    # Set when the delivery ends without a message: "answered", or Slack's permanent error.
+    gave_up: str | None = Field(default=None, max_length=200)
+    channel_id: str | None = Field(default=None, max_length=32)
+    message_ts: str | None = Field(default=None, max_length=32)
+    created_at: datetime = Field(default_factory=utcnow, sa_column=ts_column(nullable=False))

@@ -242,7 +242,7 @@ SCENARIOS: dict[str, Scenario] = {s.name: s for s in [
              lambda bot, st: run_jobs_after(bot, days=bot.settings.followup_days + 1),
              ("conversations.open", "chat.postMessage", "files.getUploadURLExternal", "files.completeUploadExternal")),
     Scenario("followup_answer", prepare_followed_up,
-             lambda bot, st: _click_last(bot, st, "followup_outcome", user=TARGET_USER,
+             lambda bot, st: _click_last(bot, st, "followup_working_together", user=TARGET_USER,
                                          value_filter=lambda b: "working" in b.get("value", "")),
              ("chat.update", "chat.postMessage")),
     Scenario("app_home", lambda bot: None, _home_event, ("views.publish",)),

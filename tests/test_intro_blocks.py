@@ -76,7 +76,9 @@ def test_followup_message_buttons_and_answer():
     check_blocks(blocks)
     values = [json.loads(e["value"]) for blk in blocks if blk["type"] == "actions" for e in blk["elements"]]
     assert values == [{"intro_id": 9, "outcome": o} for o in ("working_together", "deal_won", "no_fit")]
-    assert all(e["action_id"] == "followup_outcome" for blk in blocks if blk["type"] == "actions" for e in blk["elements"])
+    # Slack refuses a block whose elements share an action_id: one id per outcome.
+    ids = [e["action_id"] for blk in blocks if blk["type"] == "actions" for e in blk["elements"]]
+    assert ids == ["followup_working_together", "followup_deal_won", "followup_no_fit"]
     check_blocks(b.followup_answered(other_name=LONG, outcome="deal_won", deal_value=1234.5))
     assert "1,234.50" in str(b.followup_answered(other_name="A", outcome="deal_won", deal_value=1234.5))
 

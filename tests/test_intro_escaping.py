@@ -61,7 +61,7 @@ def test_partner_text_is_escaped_everywhere(make_bot, tmp_path):
     run_due(bot.ctx)
     ask = [c for c in bot.fake.calls_to("chat.postMessage") if c.args["channel"] == TARGET_USER and c.args.get("blocks")]
     value = json.dumps({"intro_id": row.id, "outcome": "deal_won"}, separators=(",", ":"))
-    bot.slack.block_action("followup_outcome", value, user_id=TARGET_USER, channel_id=TARGET_USER,
+    bot.slack.block_action("followup_deal_won", value, user_id=TARGET_USER, channel_id=TARGET_USER,
                            message={"ts": ask[-1].args["_answer"]["ts"]})
     view = bot.fake.wait_for("views.open")[0].args["view"]
     bot.slack.view_submission("intro_deal_value", {"deal_value": {"deal_value": text_value("10")}},

@@ -3,8 +3,13 @@
 from __future__ import annotations
 
 import json
+from datetime import timedelta
 
+from sqlmodel import Session
+
+from bot.metrics.figures import outcome_counts
 from bot.scheduling import run_due
+from bot.slack_client import ServerErrorRetryHandler
 from models.introduction import IntroState
 from tests.intro_setup import REQUESTER_USER, TARGET_USER, audit_actions, intro, introduce, outcomes, seed, wait_until
 from tests.slackrequests import text_value
@@ -18,8 +23,8 @@ def _followups(bot):
 
 def _click(bot, call, outcome: str, user: str):
     buttons = [e for b in call.args["blocks"] if b["type"] == "actions" for e in b["elements"]]
-    value = next(e["value"] for e in buttons if json.loads(e["value"])["outcome"] == outcome)
-    return bot.slack.block_action("followup_outcome", value, user_id=user, channel_id=call.args["channel"],
+    button = next(e for e in buttons if json.loads(e["value"])["outcome"] == outcome)
+    return bot.slack.block_action(button["action_id"], button["value"], user_id=user, channel_id=call.args["channel"],
                                   message={"ts": call.args["_answer"]["ts"], "text": "", "blocks": []})
 
 
@@ -42,7 +47,7 @@ def test_followup_reminder_and_outcomes(bot_any_db):
     to_requester = next(c for c in asked if c.args["channel"] == REQUESTER_USER)
     assert _click(bot, to_requester, "working_together", REQUESTER_USER).status == 200
     update = bot.fake.wait_for("chat.update", where=lambda c: c.args["channel"] == REQUESTER_USER)[0]
-    assert "Working together" in str(update.args["blocks"]) and "followup_outcome" not in str(update.args["blocks"])
+    assert "Working together" in str(update.args["blocks"]) and "followup_" not in str(update.args["blocks"])
     assert [(o.company_id, o.outcome) for o in outcomes(bot.engine)] == [(s.requester_id, "working_together")]
     assert intro(bot.engine, row.id).state == IntroState.CLOSED  # no longer counts as open
 
@@ -74,6 +79,12 @@ def test_followup_reminder_and_outcomes(bot_any_db):
     actions = audit_actions(bot.engine, row.id)
     assert actions.count("intro_outcome") == 2 and actions.count("intro_followup") == 1
     assert actions.count("intro_reminder") == 1
+
+    # The deal reported through the follow-up shows in the program's figures.
+    with Session(bot.engine) as session:
+        won = outcome_counts(session, start=bot.clock.now() - timedelta(days=7),
+                             end=bot.clock.now() + timedelta(seconds=1))
+    assert (won["deals_won"], won["deal_value"]) == (1, 25000.5), won
 
 
 def test_deal_value_is_optional_and_answers_can_change(bot):
@@ -115,3 +126,36 @@ def test_no_followup_for_a_not_a_fit_introduction(bot):
     bot.clock.advance(days=30)
     assert run_due(bot.ctx)["intro_followups"] == 0
     assert run_due(bot.ctx)["intro_reminders"] == 0
+
+
+def test_followup_not_answered_by_slack_is_retried_with_backoff_and_sent_once(bot):
+    """Claim -> send -> on failure release with a backoff: a DM Slack did not answer is tried
+    again later; a DM Slack accepted is never sent twice."""
+    s = seed(bot.engine)
+    introduce(bot, s)
+    bot.clock.advance(days=15)
+    # Slack answers 503 to the first DM, and to each of the client's own retries.
+    server_errors = next(h for h in bot.ctx.client.retry_handlers if isinstance(h, ServerErrorRetryHandler))
+    bot.fake.inject("chat.postMessage", status=503, times=1 + server_errors.max_retry_count)
+    assert run_due(bot.ctx)["intro_followups"] == 1  # the other partner was asked
+    first = {c.args["channel"] for c in _followups(bot) if c.args.get("_answer", {}).get("ok")}
+    assert len(first) == 1
+    assert run_due(bot.ctx)["intro_followups"] == 0  # released with a backoff: not yet again
+    bot.clock.advance(minutes=2)
+    assert run_due(bot.ctx)["intro_followups"] == 1  # the retry reaches the one who missed it
+    delivered = [c.args["channel"] for c in _followups(bot) if c.args.get("_answer", {}).get("ok")]
+    assert sorted(delivered) == sorted([REQUESTER_USER, TARGET_USER])  # each exactly once
+    bot.clock.advance(days=1)
+    assert run_due(bot.ctx)["intro_followups"] == 0
+
+
+def test_followup_refused_by_slack_is_not_retried(bot):
+    s = seed(bot.engine)
+    introduce(bot, s)
+    bot.clock.advance(days=15)
+    bot.fake.inject("chat.postMessage", error="user_not_found")
+    assert run_due(bot.ctx)["intro_followups"] == 1
+    bot.clock.advance(days=1)
+    assert run_due(bot.ctx)["intro_followups"] == 0
+    assert len(_followups(bot)) == 2  # one refused, never tried again; one delivered
+    assert len([c for c in _followups(bot) if c.args.get("_answer", {}).get("ok")]) == 1

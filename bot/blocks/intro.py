@@ -14,7 +14,10 @@ from bot.text import plain, safe
 APPROVE = "intro_approve"
 DECLINE = "intro_decline"
 NOT_A_FIT = "intro_not_a_fit"
-FOLLOWUP = "followup_outcome"
+# One action_id per follow-up button: Slack refuses a block whose elements share an action_id
+# ("action_id ... should be unique among all other action_ids in the containing block",
+# https://api.slack.com/reference/block-kit/block-elements#button). Handlers match the prefix.
+FOLLOWUP_PREFIX = "followup_"
 DECLINE_CALLBACK = "intro_decline_reason"
 DEAL_CALLBACK = "intro_deal_value"
 REASON_BLOCK, REASON_ACTION = "reason", "reason"
@@ -194,6 +197,10 @@ def intro_topic(requester_name: str, target_name: str) -> str:
 
 
 # -- follow-up ---------------------------------------------------------------------------
+def followup_action_id(outcome: str) -> str:
+    return FOLLOWUP_PREFIX + outcome
+
+
 def followup_value(intro_id: int, outcome: str) -> str:
     return json.dumps({"intro_id": intro_id, "outcome": outcome}, separators=(",", ":"))
 
@@ -205,9 +212,9 @@ def followup_message(*, intro_id: int, other_name: str, days: int, reminder: boo
     return [
         _section(text),
         {"type": "actions", "block_id": f"followup_{intro_id}", "elements": [
-            _button("Working together", FOLLOWUP, followup_value(intro_id, "working_together"), "primary"),
-            _button("Deal won", FOLLOWUP, followup_value(intro_id, "deal_won")),
-            _button("No fit", FOLLOWUP, followup_value(intro_id, "no_fit")),
+            _button(OUTCOME_LABELS[outcome], followup_action_id(outcome), followup_value(intro_id, outcome),
+                    "primary" if outcome == "working_together" else None)
+            for outcome in OUTCOME_LABELS
         ]},
     ]
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 
 from slack_bolt import App
 
@@ -13,7 +14,10 @@ from bot.introductions.notify import tell_clicker
 
 
 def register(app: App, ctx: BotContext) -> None:
-    @app.action(blocks.FOLLOWUP)
+    outcome_buttons = re.compile("^" + re.escape(blocks.FOLLOWUP_PREFIX) + "(" +
+                                 "|".join(map(re.escape, blocks.OUTCOME_LABELS)) + ")$")
+
+    @app.action(outcome_buttons)
     def followup_outcome(ack, body, action, respond, client):
         ack()
         try:
@@ -21,6 +25,8 @@ def register(app: App, ctx: BotContext) -> None:
             intro_id, outcome = int(value["intro_id"]), str(value["outcome"])
         except (ValueError, KeyError, TypeError):
             return
+        if blocks.followup_action_id(outcome) != action.get("action_id"):
+            return  # the value must name the button's own outcome
         user = body["user"]["id"]
         message_ref = followup.message_ref(body)
         if outcome == "deal_won":

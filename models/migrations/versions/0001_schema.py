@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises: 
-Create Date: 2026-11-29 22:00:45.862478
+Create Date: 2026-12-06 04:52:43.407418
 """
 
 from alembic import op
@@ -195,6 +195,31 @@ def upgrade() -> None:
         batch_op.create_index('ix_intro_target_state', ['target_company_id', 'state'], unique=False)
         batch_op.create_index(batch_op.f('ix_introduction_introduced_at'), ['introduced_at'], unique=False)
 
+    op.create_table('followup_delivery',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('introduction_id', sa.Integer(), nullable=False),
+    sa.Column('kind', sqlmodel.sql.sqltypes.AutoString(length=20), nullable=False),
+    sa.Column('user_id', sqlmodel.sql.sqltypes.AutoString(length=32), nullable=False),
+    sa.Column('other_company_id', sa.Integer(), nullable=False),
+    sa.Column('company_id', sa.Integer(), nullable=True),
+    sa.Column('attempts', sa.Integer(), nullable=False),
+    sa.Column('claimed_by', sqlmodel.sql.sqltypes.AutoString(length=80), nullable=True),
+    sa.Column('next_attempt_at', models.base.UTCDateTime(timezone=True), nullable=True),
+    sa.Column('sent_at', models.base.UTCDateTime(timezone=True), nullable=True),
+    sa.Column('gave_up', sqlmodel.sql.sqltypes.AutoString(length=200), nullable=True),
+    sa.Column('channel_id', sqlmodel.sql.sqltypes.AutoString(length=32), nullable=True),
+    sa.Column('message_ts', sqlmodel.sql.sqltypes.AutoString(length=32), nullable=True),
+    sa.Column('created_at', models.base.UTCDateTime(timezone=True), nullable=False),
+    sa.ForeignKeyConstraint(['company_id'], ['company.id'], ),
+    sa.ForeignKeyConstraint(['introduction_id'], ['introduction.id'], ),
+    sa.ForeignKeyConstraint(['other_company_id'], ['company.id'], ),
+    sa.PrimaryKeyConstraint('id'),
+    sa.UniqueConstraint('introduction_id', 'kind', 'user_id', name='uq_delivery_intro_kind_user')
+    )
+    with op.batch_alter_table('followup_delivery', schema=None) as batch_op:
+        batch_op.create_index('ix_delivery_due', ['sent_at', 'next_attempt_at'], unique=False)
+        batch_op.create_index(batch_op.f('ix_followup_delivery_introduction_id'), ['introduction_id'], unique=False)
+
     op.create_table('outcome',
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('introduction_id', sa.Integer(), nullable=False),
@@ -258,6 +283,11 @@ def downgrade() -> None:
         batch_op.drop_index('ix_outcome_created_at')
 
     op.drop_table('outcome')
+    with op.batch_alter_table('followup_delivery', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_followup_delivery_introduction_id'))
+        batch_op.drop_index('ix_delivery_due')
+
+    op.drop_table('followup_delivery')
     with op.batch_alter_table('introduction', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_introduction_introduced_at'))
         batch_op.drop_index('ix_intro_target_state')
