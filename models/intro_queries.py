@@ -33,6 +33,18 @@ def open_count_for(session: Session, *, company_id: int) -> int:
     return int(session.exec(stmt).one())
 
 
+def met_before(session: Session, *, intro_id: int, company_a: int | None, company_b: int) -> datetime | None:
+    """When these two companies were last introduced (either way round) before this request, or None."""
+    if company_a is None:
+        return None
+    pair = or_(and_(Introduction.requester_company_id == company_a, Introduction.target_company_id == company_b),
+               and_(Introduction.requester_company_id == company_b, Introduction.target_company_id == company_a))
+    stmt = (select(Introduction.introduced_at)
+            .where(pair, Introduction.id != intro_id, col(Introduction.introduced_at).is_not(None))
+            .order_by(col(Introduction.introduced_at).desc()).limit(1))
+    return session.exec(stmt).first()
+
+
 def _update(session: Session, intro_id: int, where: Iterable, values: dict) -> bool:
     stmt = update(Introduction).where(col(Introduction.id) == intro_id, *where).values(**values)
     return session.connection().execute(stmt).rowcount == 1

@@ -90,7 +90,9 @@ def test_approve_from_app_home(bot):
     assert row.decided_by == MANAGER2
     assert len(bot.fake.calls_to("conversations.create")) == 1
     told = [p for p in bot.fake.calls_to("chat.postMessage") if p.args["channel"] == MANAGER2]
-    assert any("Approved" in p.args["text"] for p in told)
+    # who, whom and where — not a bare "Approved."
+    assert any("Approved *Cactus Comms, Inc.* → *Desert Phone Apps*" in p.args["text"]
+               and f"<#{row.channel_id}>" in p.args["text"] for p in told)
     home = bot.fake.calls_to("views.publish")
     assert [c.args["user_id"] for c in home] == [MANAGER2]
     assert "intro_approve" not in str(home[0].args["view"])  # nothing left to decide

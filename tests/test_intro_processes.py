@@ -83,7 +83,7 @@ def test_two_serve_processes_make_one_channel(pg_database, fake_slack):
         assert len(fake_slack.calls_to("conversations.create")) == 1
         assert len(fake_slack.calls_to("conversations.setTopic")) == 1
         assert len([c for c in fake_slack.calls_to("chat.postMessage") if c.args["channel"] == done.channel_id]) == 1
-        approved = [r for r in fake_slack.responses if "Approved." in r.get("text", "")]
+        approved = [r for r in fake_slack.responses if ":white_check_mark: Approved" in r.get("text", "")]
         assert len(approved) == 1
     finally:
         for proc, _ in procs:

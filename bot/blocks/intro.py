@@ -9,6 +9,7 @@ from __future__ import annotations
 import json
 from datetime import datetime
 
+from bot.blocks.wording import match_label, plain_reasons, slack_date
 from bot.text import plain, safe
 
 APPROVE = "intro_approve"
@@ -84,55 +85,116 @@ def reasons_text(reasons: list[str] | None, score: float | None = None) -> str:
 
 
 # -- approval ----------------------------------------------------------------------------
-def approval_buttons(intro_id: int) -> dict:
-    """One actions block with Approve / Decline (also used on the App Home)."""
+VIEW_PROFILES = "intro_view_profiles"
+
+
+def approval_buttons(intro_id: int, *, view_profiles: bool = False) -> dict:
+    """One actions block with Approve / Decline (also used on the App Home), and View profiles."""
     value = str(intro_id)
-    return {"type": "actions", "block_id": f"intro_decision_{intro_id}", "elements": [
-        _button("Approve", APPROVE, value, "primary"),
-        _button("Decline", DECLINE, value, "danger"),
-    ]}
+    elements = [_button("Approve", APPROVE, value, "primary"), _button("Decline", DECLINE, value, "danger")]
+    if view_profiles:
+        elements.append(_button("View profiles", VIEW_PROFILES, value))
+    return {"type": "actions", "block_id": f"intro_decision_{intro_id}", "elements": elements}
 
 
-def _approval_body(*, intro_id: int, ask, requester, target, requester_user_id: str, score: float,
-                   reasons: list[str]) -> list[dict]:
-    return [
-        {"type": "header", "text": {"type": "plain_text", "text": plain(
-            f"Introduction request: {requester.name} → {target.name}", 150)}},
-        _section(f"<@{requester_user_id}> asks to be introduced to *{safe(target.name, 120)}*.\n{ask_summary(ask)}"),
-        {"type": "divider"},
-        _section("*Requested by*\n" + company_summary(requester)),
-        _section("*Proposed partner*\n" + company_summary(target)),
-        _section(reasons_text(reasons, score)),
-        _context(f"Request #{intro_id}"),
-    ]
+def _short(text: str | None, limit: int) -> str:
+    return safe(" ".join((text or "").split()), limit)
+
+
+LINE_NEED = 60  # characters of the need in the approval request's first line
+
+
+def _cut(text: str | None, limit: int) -> str:
+    """Whole words up to `limit` characters, then '…' (escaped for mrkdwn)."""
+    words = " ".join((text or "").split())
+    if len(words) <= limit:
+        return safe(words, limit)
+    head = words[:limit].rsplit(" ", 1)[0] or words[:limit]
+    return safe(head, limit) + "…"
+
+
+def approval_line(*, ask, requester, target, requester_user_id: str, score: float | None,
+                  confidence: str | None = None) -> str:
+    """'@Bob (IPcelerate) → *Calence* · Cisco UC install…, Tucson, AZ · strong match'."""
+    need = _cut(ask.text, LINE_NEED)
+    region = " ".join((getattr(ask, "region", None) or "").split())
+    where = f", {_short(region, 40)}" if region and safe(region, 200).lower() not in need.lower() else ""
+    return (f"<@{requester_user_id}> ({safe(requester.name, 80)}) → *{safe(target.name, 80)}* · {need}{where}"
+            f" · {match_label(score, confidence).lower()}")
+
+
+def _approval_fields(*, ask, target, open_intros: int | None, max_open: int | None,
+                     met_before: datetime | None) -> list[dict]:
+    fields = []
+    if len(" ".join((ask.text or "").split())) > LINE_NEED:  # cut in the first line: here in full
+        fields.append(("Need", _short(ask.text, 600)))
+    for label, value in (("Timing", getattr(ask, "timing", None)), ("Industry", getattr(ask, "industry", None))):
+        if value:
+            fields.append((label, _short(value, 150)))
+    if open_intros is not None:
+        limit = f" of {max_open} allowed" if max_open else ""
+        fields.append((f"{safe(target.name, 60)}'s open introductions", f"{open_intros}{limit}"))
+    if met_before is not None:
+        fields.append(("Met before", f"Yes — introduced {slack_date(met_before)}"))
+    else:
+        fields.append(("Met before", "No — a first introduction"))
+    return [{"type": "mrkdwn", "text": f"*{label}*\n{value}"} for label, value in fields]
 
 
 def approval_request(*, intro_id: int, ask, requester, target, requester_user_id: str, score: float,
-                     reasons: list[str]) -> list[dict]:
-    """The message a vendor manager approves or declines."""
-    return [*_approval_body(intro_id=intro_id, ask=ask, requester=requester, target=target,
-                            requester_user_id=requester_user_id, score=score, reasons=reasons),
-            approval_buttons(intro_id)]
+                     reasons: list[str], open_intros: int | None = None, max_open: int | None = None,
+                     met_before: datetime | None = None, requested_at: datetime | None = None,
+                     confidence: str | None = None) -> list[dict]:
+    """The message a vendor manager approves or declines: one line, a few fields, the buttons;
+    the full profiles are one click away (View profiles)."""
+    why = plain_reasons(reasons, limit=3)
+    blocks = [
+        _section(approval_line(ask=ask, requester=requester, target=target, requester_user_id=requester_user_id,
+                               score=score, confidence=confidence)),
+        {"type": "section", "fields": _approval_fields(ask=ask, target=target, open_intros=open_intros,
+                                                       max_open=max_open, met_before=met_before)},
+    ]
+    if getattr(ask, "context", None):
+        blocks.append(_context(f"*Customer:* {_short(ask.context, 400)}"))
+    if why:
+        blocks.append(_context(f"*Why {safe(target.name, 60)}:* " + " · ".join(safe(r, 200) for r in why)))
+    blocks.append(approval_buttons(intro_id, view_profiles=True))
+    if requested_at is not None:
+        blocks.append(_context(f"Requested {slack_date(requested_at, '{date_short_pretty} at {time}')}"))
+    return blocks
 
 
 def approval_decided(*, intro_id: int, ask, requester, target, requester_user_id: str, score: float,
                      reasons: list[str], approved: bool, manager_id: str, at: datetime,
-                     reason: str | None = None) -> list[dict]:
-    """The approval message after a decision: the buttons are replaced by who decided and when."""
+                     reason: str | None = None, channel_id: str | None = None, **_details) -> list[dict]:
+    """The approval message after a decision, shrunk to one line and the outcome:
+    '✅ Approved by @Maria · Nov 9 · #p2p-…' (or the decline and its reason)."""
     if approved:
-        outcome = f":white_check_mark: *Approved* by <@{manager_id}> on {when(at)}"
+        outcome = f":white_check_mark: Approved by <@{manager_id}> · {slack_date(at)}"
+        if channel_id:
+            outcome += f" · <#{channel_id}>"
     else:
-        outcome = f":no_entry_sign: *Declined* by <@{manager_id}> on {when(at)}"
+        outcome = f":no_entry_sign: Declined by <@{manager_id}> · {slack_date(at)}"
         if reason:
-            outcome += f"\n*Reason:* {safe(reason, 1000)}"
-    return [*_approval_body(intro_id=intro_id, ask=ask, requester=requester, target=target,
-                            requester_user_id=requester_user_id, score=score, reasons=reasons),
-            _section(outcome)]
+            outcome += f"\n>{_short(reason, 1000)}"
+    line = approval_line(ask=ask, requester=requester, target=target, requester_user_id=requester_user_id,
+                         score=score, confidence=_details.get("confidence"))
+    return [_section(line), _context(outcome)]
+
+
+def profiles_modal(*, requester, target, ask, today=None) -> dict:
+    """View profiles: both companies' full profiles, behind a button on the approval request."""
+    from bot.blocks.profile import profile_card
+
+    blocks = [_section(ask_summary(ask)), {"type": "divider"}, *profile_card(requester, today=today),
+              {"type": "divider"}, *profile_card(target, today=today)]
+    return {"type": "modal", "title": {"type": "plain_text", "text": "Profiles"},
+            "close": {"type": "plain_text", "text": "Close"}, "blocks": blocks[:100]}
 
 
 def approval_text(requester_name: str, target_name: str) -> str:
     """Notification fallback text (escaped: Slack parses a message's `text` as mrkdwn)."""
-    return f"Introduction request: {safe(requester_name, 120)} → {safe(target_name, 120)}"
+    return f"{safe(requester_name, 120)} asks to meet {safe(target_name, 120)} — approve?"
 
 
 def decline_reason_modal(*, intro_id: int, target_name: str, from_home: bool = False) -> dict:

@@ -27,6 +27,7 @@ from bot.blocks import intro as blocks
 from bot.context import BotContext
 from bot.introductions import naming
 from bot.introductions.service import ENTITY, LEASE, backoff, new_token
+from bot.text import escape
 from models import audit
 from models import intro_queries as q
 from models.ask import Ask
@@ -70,6 +71,8 @@ class Snapshot:
     target: Company
     requester_users: list[str]
     target_users: list[str]
+    target_open: int | None = None  # the proposed partner's open introductions now
+    met_before: datetime | None = None  # when the two were last introduced, if ever
 
 
 def load(ctx: BotContext, intro_id: int) -> Snapshot | None:
@@ -86,12 +89,23 @@ def load(ctx: BotContext, intro_id: int) -> Snapshot | None:
         target_users = member_user_ids(session, company_id=intro.target_company_id)
         if requester is None:  # a requester's company row is required at request time; be safe for old rows
             requester = Company(name="(no profile)", name_key="", capabilities=[])
-        return Snapshot(intro, ask, requester, target, requester_users, target_users)
+        target_open = q.open_count_for(session, company_id=intro.target_company_id)
+        met = q.met_before(session, intro_id=intro.id, company_a=intro.requester_company_id,
+                           company_b=intro.target_company_id)
+        return Snapshot(intro, ask, requester, target, requester_users, target_users, target_open, met)
 
 
 def _body_kwargs(s: Snapshot) -> dict:
     return {"intro_id": s.intro.id, "ask": s.ask, "requester": s.requester, "target": s.target,
             "requester_user_id": s.intro.requester_user_id, "score": s.intro.score, "reasons": s.intro.reasons}
+
+
+def _request_kwargs(ctx: BotContext, s: Snapshot) -> dict:
+    """The approval request's details: open introductions against MAX_OPEN_INTROS, met before."""
+    # The request itself counts as open once made; the manager judges the others.
+    others = max(0, (s.target_open or 0) - (1 if s.intro.state in ("requested", "approved", "introduced") else 0))
+    return {**_body_kwargs(s), "open_intros": others, "max_open": ctx.settings.max_open_intros,
+            "met_before": s.met_before, "requested_at": s.intro.created_at}
 
 
 def _error(exc: SlackApiError) -> str:
@@ -175,7 +189,7 @@ def _post_approvals(run: _Run) -> bool:
         raise RuntimeError("no APPROVALS_CHANNEL and no PARTNERBOT_MANAGERS to ask for approval")
     posted = []
     text = blocks.approval_text(s.requester.name, s.target.name)
-    message = blocks.approval_request(**_body_kwargs(s))
+    message = blocks.approval_request(**_request_kwargs(ctx, s))
     for channel in destinations:
         try:
             resp = ctx.client.chat_postMessage(channel=channel, text=text, blocks=message, unfurl_links=False)
@@ -213,12 +227,12 @@ def _approval_effects(run: _Run) -> bool:
     intro, done = s.intro, s.intro.effects_done
     manager = intro.decided_by or ""
 
-    if "approval_updated" not in done:
-        _update_approval_messages(ctx, s, approved=True)
-        run.mark(s, "approval_updated")
-
     if not intro.channel_id:
         _create_channel(run, s)
+
+    if "approval_updated" not in done:  # after the channel, so the request can link to it
+        _update_approval_messages(ctx, s, approved=True)
+        run.mark(s, "approval_updated")
 
     if "invited" not in done:
         failed = _invite(ctx, intro.channel_id, [*s.requester_users, *s.target_users, manager])
@@ -281,6 +295,21 @@ def _approval_effects(run: _Run) -> bool:
         else:  # e.g. marked not a fit meanwhile: just let go of the lease
             q.release_effects(session, intro_id=intro.id, token=run.token, retry_at=None, error=None)
     return finished
+
+
+def approved_text(ctx: BotContext, intro_id: int) -> str:
+    """What the approving manager is told: who, whom and where (not a bare "Approved.")."""
+    s = load(ctx, intro_id)
+    if s is None:
+        return "Approved."
+    pair = f"*{escape(s.requester.name)}* → *{escape(s.target.name)}*"
+    if s.intro.state == IntroState.INTRODUCED and s.intro.channel_id:
+        return f":white_check_mark: Approved {pair}: they are introduced in <#{s.intro.channel_id}>."
+    if s.intro.state == IntroState.AWAITING_CONSENT:
+        return (f":white_check_mark: Approved {pair}. I've asked *{escape(s.target.name)}* to accept; "
+                "their channel opens when they do.")
+    return (f":white_check_mark: Approved {pair}. Their channel is being set up; "
+            "I'll keep trying and post the introduction there.")
 
 
 def _link(ctx: BotContext, channel: str, ts: str | None) -> str:
@@ -412,11 +441,12 @@ def _update_approval_messages(ctx: BotContext, s: Snapshot, *, approved: bool, s
 
     intro = s.intro
     decided = blocks.approval_decided(**_body_kwargs(s), approved=approved, manager_id=intro.decided_by or "",
-                                      at=intro.decided_at or ctx.clock.now(), reason=intro.decline_reason)
+                                      at=intro.decided_at or ctx.clock.now(), reason=intro.decline_reason,
+                                      channel_id=intro.channel_id if approved else None)
     if status:
         decided = [*decided, status_block(status)]
     verb = "approved" if approved else "declined"
-    text = f"{blocks.approval_text(s.requester.name, s.target.name)} — {verb} by <@{intro.decided_by}>"
+    text = (f"{escape(s.requester.name)} → {escape(s.target.name)}: {verb} by <@{intro.decided_by}>")
     for ref in intro.approval_messages or []:
         try:
             ctx.client.chat_update(channel=ref["channel"], ts=ref["ts"], text=text, blocks=decided)

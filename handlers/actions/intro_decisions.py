@@ -29,11 +29,29 @@ def register(app: App, ctx: BotContext) -> None:
         if intro_id is None:
             return
         result = service.approve(ctx, intro_id=intro_id, manager_id=body["user"]["id"])
-        tell_clicker(ctx, body, respond, result.message)
-        if result.ok and result.token:
-            if _from_home(body):
-                refresh_home(ctx, body["user"]["id"])
-            effects.run_approval_effects(ctx, intro_id, result.token)
+        if not (result.ok and result.token):
+            tell_clicker(ctx, body, respond, result.message)
+            return
+        if _from_home(body):
+            refresh_home(ctx, body["user"]["id"])
+        effects.run_approval_effects(ctx, intro_id, result.token)
+        tell_clicker(ctx, body, respond, effects.approved_text(ctx, intro_id))
+
+    @app.action(blocks.VIEW_PROFILES)
+    def view_profiles(ack, body, action, respond, client):
+        ack()
+        intro_id = _intro_id(action)
+        if intro_id is None:
+            return
+        if not ctx.settings.is_manager(body["user"]["id"]):
+            tell_clicker(ctx, body, respond, service.NOT_A_MANAGER.replace("approve or decline", "see"))
+            return
+        snapshot = effects.load(ctx, intro_id)
+        if snapshot is None:
+            tell_clicker(ctx, body, respond, "That introduction request no longer exists.")
+            return
+        client.views_open(trigger_id=body["trigger_id"], view=blocks.profiles_modal(
+            requester=snapshot.requester, target=snapshot.target, ask=snapshot.ask, today=ctx.clock.now().date()))
 
     @app.action(blocks.DECLINE)
     def decline(ack, body, action, respond, client):

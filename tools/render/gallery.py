@@ -136,15 +136,24 @@ def approval_request(w: World) -> Surface:
     from bot.blocks import intro
 
     kwargs = _approval_kwargs(w)
+    blocks = intro.approval_request(**kwargs, open_intros=1, max_open=3, met_before=None,
+                                    requested_at=NOW - timedelta(minutes=20))
     return Surface("approval-request", "A vendor manager in #partner-approvals",
-                   _message(intro.approval_request(**kwargs), intro.approval_text(w.requester.name, w.target.name)))
+                   _message(blocks, intro.approval_text(w.requester.name, w.target.name)))
 
 
 def approval_decided(w: World) -> Surface:
     from bot.blocks import intro
 
-    blocks = intro.approval_decided(**_approval_kwargs(w), approved=True, manager_id=MARIA, at=NOW)
+    blocks = intro.approval_decided(**_approval_kwargs(w), approved=True, manager_id=MARIA, at=NOW, channel_id="C0P2P")
     return Surface("approval-decided", "The same request after Maria approved it", _message(blocks))
+
+
+def profiles_modal(w: World) -> Surface:
+    from bot.blocks import intro
+
+    view = intro.profiles_modal(requester=w.requester, target=w.target, ask=w.ask, today=NOW.date())
+    return Surface("profiles-modal", "View profiles, from the approval request", _modal(view), 600)
 
 
 def decline_modal(w: World) -> Surface:
@@ -313,7 +322,7 @@ def profile_modal(w: World) -> Surface:
 
 
 SURFACES: list[Callable[[World], Surface]] = [
-    findpartner_results, findpartner_no_match, ask_modal, approval_request, approval_decided, decline_modal,
+    findpartner_results, findpartner_no_match, ask_modal, approval_request, approval_decided, profiles_modal, decline_modal,
     intro_message, followup, followup_answered, deal_modal, nudge, digest,
     lambda w: digest(w, empty=True), partnerstats_partner, home_partner, home_manager, profile_card, profile_modal,
 ]
