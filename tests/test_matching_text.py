@@ -279,3 +279,19 @@ def test_a_city_typed_without_its_accents_is_the_same_place():
 def test_a_two_letter_code_is_a_place_only_in_place_context(text, places):
     found = gazetteer().find(text)[0]
     assert [p.key if not p.key.startswith("city:") else "city" for p in found] == places
+
+
+@pytest.mark.parametrize(("product", "concept"), [
+    ("FortiGate", "c:cybersecurity"), ("Jamf", "c:mdm"), ("Intune", "c:mdm"), ("Kronos", "c:workforce_management"),
+    ("Toast", "c:pos"), ("Aruba Central", "c:networking"), ("Five9", "c:contact_center"), ("Veeam", "c:backup"),
+    ("NetSuite", "c:erp"), ("Teams Phone", "c:teams_voice"),
+])
+def test_a_product_name_reads_as_the_capability_it_implies(product, concept):
+    assert [t.key for t in analyze_text(product, load_vocabulary())] == [concept]
+
+
+def test_a_product_under_two_capabilities_is_refused():
+    data = {"concepts": {"pos": {"terms": ["pos"]}, "payments": {"terms": ["payments"]}},
+            "products": {"pos": ["toast"], "payments": ["toast"]}}
+    with pytest.raises(VocabularyError, match="toast"):
+        parse_vocabulary(data)

@@ -83,7 +83,9 @@ def reasons(ask: ParsedAsk, need_hits: dict[int, list[TermHit]], covers: list[in
         hits = [h for h in need_hits[i] if h.weight > 0]
         caps = [h for h in hits if h.field == "capabilities"]
         if caps:
-            phrase = max({h.phrase for h in caps}, key=lambda p: sum(1 for h in caps if h.phrase == p))
+            # The phrase most of the need's terms were found in; on a tie, the one listed first.
+            phrases = list(dict.fromkeys(h.phrase for h in caps))
+            phrase = max(phrases, key=lambda p: sum(1 for h in caps if h.phrase == p))
             out.append((f"for “{ask.needs[i].text}”: " if multi else "") + (phrase or ""))
         for h in hits:
             rule = FIELD_REASONS.get(h.field or "")
