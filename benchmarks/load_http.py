@@ -21,6 +21,7 @@ import argparse
 import http.client
 import os
 import random
+import re
 import statistics
 import subprocess
 import sys
@@ -250,12 +251,154 @@ def wait_for_responses(fake: FakeSlack, expected: set[str], timeout: float, stal
     return arrivals
 
 
+# -- one ask at a time, the naive baseline, replicas -----------------------------------------------
+def post_signed(conn: http.client.HTTPConnection, body: str) -> int:
+    ts = str(int(time.time()))
+    headers = {"Content-Type": "application/x-www-form-urlencoded", "X-Slack-Request-Timestamp": ts,
+               "X-Slack-Signature": sign(SECRET, ts, body)}
+    conn.request("POST", "/slack/events", body=body.encode(), headers=headers)
+    resp = conn.getresponse()
+    resp.read()
+    return resp.status
+
+
+def ask_and_wait(port: int, fake: FakeSlack, user: str, text: str, timeout: float = 120.0) -> tuple[float, float, dict]:
+    """One /findpartner: (acknowledged after s, answer posted after s, the answer)."""
+    body, key = command_body(fake, user, text)
+    conn = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
+    started = time.monotonic()
+    status = post_signed(conn, body)
+    acked = time.monotonic() - started
+    conn.close()
+    if status != 200:
+        raise SystemExit(f"/findpartner answered HTTP {status}")
+    deadline = started + timeout
+    with fake._lock:
+        while True:
+            for r in fake.responses:
+                if r["_url"].endswith(key):
+                    return acked, r["_at"] - started, r
+            if time.monotonic() > deadline:
+                raise SystemExit(f"no answer to {text!r} in {timeout:.0f} s")
+            fake._lock.wait(0.05)
+
+
+def one_at_a_time(port: int, fake: FakeSlack, users: list[str], count: int) -> list[float]:
+    rnd = random.Random(3)
+    return [ask_and_wait(port, fake, rnd.choice(users), ASKS[n % len(ASKS)])[1] for n in range(count)]
+
+
+def naive_baseline(db_url: str, count: int) -> list[float]:
+    """rapidfuzz WRatio over every profile's text, in this process, on the same rows and asks."""
+    from rapidfuzz import fuzz, process, utils
+    from sqlalchemy import select
+
+    from models.company import Company
+    from models.db import make_engine
+
+    engine = make_engine(db_url)
+    t = Company.__table__
+    with engine.connect() as conn:
+        texts = [" ".join([r.name, r.partner_type, *r.capabilities, *r.industries, *r.regions, *r.certifications,
+                           r.description]) for r in conn.execute(select(t).where(t.c.deleted_at.is_(None)))]
+    engine.dispose()
+    out = []
+    for n in range(count):
+        started = time.perf_counter()
+        process.extract(ASKS[n % len(ASKS)], texts, scorer=fuzz.WRatio, processor=utils.default_process, limit=5)
+        out.append(time.perf_counter() - started)
+    return out
+
+
+def propagation_delay(ports: list[int], fake: FakeSlack, db_url: str, owner: str, timeout: float = 60.0) -> float:
+    """Edit a profile through the first replica's profile modal; seconds until the second
+    replica's /findpartner answers show it."""
+    import json
+
+    from sqlalchemy import select
+
+    from models.company import Company, Member
+    from models.db import make_engine
+    from tests.slackrequests import SlackRequester, select_value, text_value
+
+    engine = make_engine(db_url)
+    with engine.connect() as conn:
+        company = conn.execute(select(Company.__table__).join(
+            Member.__table__, Member.__table__.c.company_id == Company.__table__.c.id).where(
+            Member.__table__.c.slack_user_id == owner)).one()
+    engine.dispose()
+    marker = f"sourdough robotics calibration {uuid.uuid4().hex[:4]}"
+    fields = {"company": company.name, "partner_type": company.partner_type,
+              "capabilities": "\n".join([*company.capabilities, marker]), "industries": "\n".join(company.industries),
+              "regions": "\n".join(company.regions), "certifications": "\n".join(company.certifications),
+              "description": company.description, "capacity": company.capacity, "website": ""}
+    values = {b: {"value": select_value(v) if b in ("partner_type", "capacity") else text_value(v)}
+              for b, v in fields.items()}
+    slack = SlackRequester(f"http://127.0.0.1:{ports[0]}", SECRET, fake)
+    started = time.monotonic()
+    reply = slack.view_submission("profile_modal", values, user_id=owner,
+                                  private_metadata=json.dumps({"company_id": company.id}))
+    saved = time.monotonic()
+    if reply.status != 200 or reply.json().get("response_action") not in ("update", "clear", None):
+        raise SystemExit(f"the profile edit was refused: {reply.status} {reply.text[:300]}")
+    while time.monotonic() - saved < timeout:
+        _ack, _answer, response = ask_and_wait(ports[1], fake, "UNOPROFILE000", marker)
+        if company.name in str(response.get("blocks")):
+            return time.monotonic() - saved
+    raise SystemExit(f"the edit did not show in the other replica in {timeout:.0f} s (saved after "
+                     f"{saved - started:.2f} s)")
+
+
+def peak_rss_mb(pid: int) -> float:
+    try:
+        for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+            if line.startswith("VmHWM:"):
+                return int(line.split()[1]) / 1024
+    except OSError:
+        pass
+    return float("nan")
+
+
+def log_lines(log_path: Path) -> int:
+    return len(log_path.read_text(errors="replace").splitlines())
+
+
+def longest_gc_pause(log_path: Path, from_line: int = 0) -> str:
+    """The longest collector pause `bot.gcwatch` logged from `from_line` on (pauses >= 20 ms are logged)."""
+    pauses = [float(m.group(1)) for ln in log_path.read_text(errors="replace").splitlines()[from_line:]
+              if (m := re.search(r"gc: pause ([\d.]+) ms", ln))]
+    return f"{max(pauses):.0f} ms ({len(pauses)} pauses >= 20 ms)" if pauses else "none >= 20 ms"
+
+
+def build_log(log_path: Path) -> str:
+    lines = [ln.split(": ", 2)[-1] for ln in log_path.read_text(errors="replace").splitlines()
+             if "directory: index" in ln]
+    return lines[-1] if lines else "-"
+
+
+def burst(ports: list[int], fake: FakeSlack, askers: list[str], requests: int, concurrency: int) -> dict:
+    results = Results()
+    todo = list(range(requests))
+    threads = [threading.Thread(target=client, args=(ports[i % len(ports)], fake, askers, todo, results, 100 + i))
+               for i in range(concurrency)]
+    began = time.perf_counter()
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    return {"results": results, "began": began, "send_seconds": time.perf_counter() - began}
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--profiles", type=int, default=10_000)
-    parser.add_argument("--requests", type=int, default=2000)
-    parser.add_argument("--concurrency", type=int, default=50)
-    parser.add_argument("--quick", action="store_true", help="1k profiles, 300 requests (CI)")
+    parser.add_argument("--requests", type=int, default=2000, help="asks in the burst")
+    parser.add_argument("--concurrency", type=int, default=50, help="clients sending the burst at once")
+    parser.add_argument("--sequential", type=int, default=20, help="asks one after another (time-to-results)")
+    parser.add_argument("--replicas", type=int, default=1, help="serve processes on the one database (PostgreSQL)")
+    parser.add_argument("--no-naive", action="store_true", help="skip the naive rapidfuzz baseline")
+    parser.add_argument("--no-restart", action="store_true", help="skip the restart (first answer after a restart)")
+    parser.add_argument("--quick", action="store_true", help="1k profiles, 300 requests, 5 one at a time (CI)")
     parser.add_argument("--db", default=None, help="SQLAlchemy URL of a PostgreSQL server (scratch database)")
     parser.add_argument("--target-p99", type=float, default=1.0, help="acknowledgement p99 target, seconds")
     parser.add_argument("--no-target", action="store_true", help="do not fail on a missed latency target")
@@ -269,74 +412,104 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     if args.quick:
         args.profiles, args.requests = min(args.profiles, 1000), min(args.requests, 300)
+        args.sequential = min(args.sequential, 5)
 
     workdir = Path(tempfile.mkdtemp(prefix="pbload-"))
     fake = FakeSlack().start()
     db_url, drop_db = scratch_database(args.db, workdir)
     backend = "postgresql" if db_url.startswith("postgresql") else "sqlite"
-    proc = None
+    if args.replicas > 1 and backend != "postgresql":
+        raise SystemExit("--replicas needs --db postgresql+psycopg://...")
+    procs: list[subprocess.Popen] = []
     try:
         import_seconds, users = load_profiles(db_url, args.profiles, fresh_import=args.fresh_import)
         # Some askers are partners with a profile, some are not.
         askers = users[: max(1, len(users) // 10)] + [f"UNOPROFILE{i:03d}" for i in range(50)]
-        port = free_port()
-        log_path = workdir / "serve.log"
-        started = time.perf_counter()
-        proc = start_bot(fake, db_url, port, log_path)
-        startup = time.perf_counter() - started
+        ports = [free_port() for _ in range(args.replicas)]
+        logs = [workdir / f"serve{i}.log" for i in range(args.replicas)]
+        started = time.monotonic()
+        procs = [start_bot(fake, db_url, port, log) for port, log in zip(ports, logs, strict=True)]
+        healthy = time.monotonic() - started
+        # The first ask right away: acknowledged at once, answered once the index is ready.
+        first_ack, first_answer, _ = ask_and_wait(ports[0], fake, askers[0], ASKS[0], timeout=600)
+        first_answer += healthy
+        for port in ports[1:]:  # every replica ready before the timed phases
+            ask_and_wait(port, fake, askers[0], ASKS[0], timeout=600)
 
-        # One request first: the acknowledgement must be quick even while the index builds.
-        first = Results()
-        client(port, fake, askers, [0], first, seed=1)
-        results = Results()
-        todo = list(range(args.requests))
-        threads = [threading.Thread(target=client, args=(port, fake, askers, todo, results, 100 + i))
-                   for i in range(args.concurrency)]
-        began = time.perf_counter()
-        for t in threads:
-            t.start()
-        for t in threads:
-            t.join()
-        send_seconds = time.perf_counter() - began
-
-        expected = set(results.sent_at) | set(first.sent_at)
+        timed_from = [log_lines(log) for log in logs]  # start-up pauses (loading data) are not an answer's
+        sequential = one_at_a_time(ports[0], fake, askers, args.sequential)
+        naive = [] if args.no_naive else naive_baseline(db_url, min(args.sequential, len(ASKS)))
+        fake.reset()
+        run = burst(ports, fake, askers, args.requests, args.concurrency)
+        results, began = run["results"], run["began"]
+        expected = set(results.sent_at)
         arrivals = wait_for_responses(fake, expected, args.response_timeout, args.stall_timeout)
         lost = sorted(expected - set(arrivals))
         duplicated = sorted(k for k in expected if len(arrivals.get(k, [])) > 1)
         answer_latency = [min(arrivals[k]) - results.sent_at[k] for k in results.sent_at if k in arrivals]
+        propagation = (propagation_delay(ports, fake, db_url, users[0]) if len(ports) > 1 else None)
+        peaks = [peak_rss_mb(p.pid) for p in procs]
+        gc_pauses = [longest_gc_pause(log, n) for log, n in zip(logs, timed_from, strict=True)]
+        gc_start = longest_gc_pause(logs[0])
+        built = build_log(logs[0])
 
+        restart = None
+        if not args.no_restart:
+            procs[0].terminate()
+            procs[0].wait(timeout=30)
+            started = time.monotonic()
+            procs[0] = start_bot(fake, db_url, ports[0], logs[0].with_suffix(".restart.log"))
+            restart_healthy = time.monotonic() - started
+            _ack, answer, _ = ask_and_wait(ports[0], fake, askers[0], ASKS[1], timeout=600)
+            restart = (restart_healthy, restart_healthy + answer, build_log(logs[0].with_suffix(".restart.log")))
+
+        ms = [s * 1000 for s in sequential]
         ack_ms = [a * 1000 for a in results.ack]
-        print(f"partnerbot load benchmark ({backend}): {args.profiles} profiles, {args.requests} /findpartner "
-              f"requests, {args.concurrency} concurrent clients"
-              f"{' (right after a bulk import)' if args.fresh_import else ''}")
-        print(f"  import of profiles (CSV path):  {import_seconds:.1f} s")
-        print(f"  serve start-up (to /healthz):   {startup:.1f} s")
-        print(f"  first request acknowledged in:  {first.ack[0] * 1000 if first.ack else float('nan'):.0f} ms")
-        print(f"  acknowledgement latency (ms):   p50 {percentile(ack_ms, 50):.0f}  p95 {percentile(ack_ms, 95):.0f}  "
-              f"p99 {percentile(ack_ms, 99):.0f}  max {max(ack_ms, default=float('nan')):.0f}")
-        print(f"  throughput (acknowledged):      {len(results.ack) / send_seconds:.0f} requests/s "
-              f"({len(results.ack)} in {send_seconds:.1f} s)")
+        print(f"partnerbot on the user's path ({backend}, {args.replicas} serve process"
+              f"{'es' if args.replicas > 1 else ''}): {args.profiles:,} profiles"
+              f"{' (right after a bulk import)' if args.fresh_import else ''}; signed /findpartner over HTTP, "
+              f"answers timed at the fake Slack's response_url")
+        print(f"  import of profiles (CSV path):            {import_seconds:.1f} s")
+        print(f"  start-up to /healthz:                     {healthy:.1f} s")
+        print(f"  first ask: acknowledged in {first_ack * 1000:.0f} ms; answered {first_answer:.1f} s after start "
+              f"({built})")
+        if restart:
+            print(f"  after a restart: healthy in {restart[0]:.1f} s, first answer {restart[1]:.1f} s after start "
+                  f"({restart[2]})")
+        print(f"  time-to-results, one at a time ({len(ms)}): p50 {percentile(ms, 50):.0f} ms  "
+              f"p95 {percentile(ms, 95):.0f} ms  max {max(ms):.0f} ms")
+        if naive:
+            naive_ms = [s * 1000 for s in naive]
+            print(f"  naive rapidfuzz WRatio, same rows/asks:   p50 {percentile(naive_ms, 50):.0f} ms  "
+                  f"p95 {percentile(naive_ms, 95):.0f} ms  (in-process scoring only)")
+            print(f"  speed-up over naive (p50 / p50):          {percentile(naive_ms, 50) / percentile(ms, 50):.1f}x")
+        drained = (max(min(arrivals[k]) for k in results.sent_at if k in arrivals) - began) if answer_latency else 0
+        print(f"  burst: {args.requests} asks from {args.concurrency} clients at once"
+              f"{f' over {len(ports)} replicas' if len(ports) > 1 else ''}:")
         if answer_latency:
             ans = [a * 1000 for a in answer_latency]
-            drained = max(answer_latency) + min(results.sent_at.values()) - began if answer_latency else 0
-            print(f"  ranked answer via response_url: p50 {percentile(ans, 50):.0f}  p95 {percentile(ans, 95):.0f}  "
-                  f"p99 {percentile(ans, 99):.0f} ms after the request "
-                  f"({len(answer_latency) / max(drained, 1e-9):.1f} answers/s)")
-        print(f"  errors:                         {sum(results.errors.values()) + sum(first.errors.values())} "
-              f"{dict(results.errors + first.errors) or ''}")
-        print(f"  lost responses:                 {len(lost)}")
-        print(f"  duplicated responses:           {len(duplicated)}")
-        failed = bool(results.errors or first.errors or lost or duplicated)
+            print(f"    answered {len(answer_latency)}/{len(expected)} at {len(answer_latency) / max(drained, 1e-9):.1f} "
+                  f"answers/s; time-to-results p50 {percentile(ans, 50):.0f} ms  p95 {percentile(ans, 95):.0f} ms  "
+                  f"max {max(ans):.0f} ms")
+        print(f"    acknowledgement (ms): p50 {percentile(ack_ms, 50):.0f}  p95 {percentile(ack_ms, 95):.0f}  "
+              f"p99 {percentile(ack_ms, 99):.0f}  max {max(ack_ms, default=float('nan')):.0f}")
+        print(f"    errors {sum(results.errors.values())} {dict(results.errors) or ''}; lost {len(lost)}; "
+              f"duplicated {len(duplicated)}")
+        print(f"  serve peak resident memory:               {', '.join(f'{m:.0f} MB' for m in peaks)}")
+        print(f"  longest GC pause in serve while asked:    {'; '.join(gc_pauses)} (from start: {gc_start})")
+        if propagation is not None:
+            print(f"  replica propagation (edit via one, seen in the other's answers): {propagation:.2f} s")
+        failed = bool(results.errors or lost or duplicated)
         p99 = percentile(results.ack, 99)
         if p99 >= args.target_p99:
             print(f"  TARGET MISSED: acknowledgement p99 {p99 * 1000:.0f} ms >= {args.target_p99 * 1000:.0f} ms")
             failed = failed or not args.no_target
         if lost or results.errors:
-            print(f"  serve log: {log_path}")
+            print(f"  serve logs: {', '.join(map(str, logs))}")
         print("RESULT:", "FAIL" if failed else "OK")
         return 1 if failed else 0
     finally:
-        if proc is not None:
+        for proc in procs:
             proc.terminate()
             try:
                 proc.wait(timeout=20)

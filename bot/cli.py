@@ -108,7 +108,11 @@ def run(args: argparse.Namespace, settings: Settings) -> int:
     if command == "match":
         from bot.matching.cli import match_cli
 
-        return match_cli(settings, _engine(settings), args.text, top=args.top, as_json=args.json, out=sys.stdout)
+        from models.db import make_engine, upgrade
+
+        # Read first; migrate (importing alembic) only when the database is not up to date.
+        return match_cli(settings, make_engine(settings.database_url), args.text, top=args.top, as_json=args.json,
+                         out=sys.stdout, migrate=upgrade)
     if command == "digest":
         from bot.metrics.cli import digest_cli
 

@@ -16,6 +16,9 @@ def serve(settings: Settings) -> int:
     from models.db import make_engine, upgrade
 
     settings.require_for_serve()
+    from bot import gcwatch
+
+    gcwatch.install()
     engine = make_engine(settings.database_url)
     upgrade(engine)
     ctx = create_context(settings, engine=engine)

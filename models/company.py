@@ -95,6 +95,13 @@ def member_user_ids(session: Session, *, company_id: int) -> list[str]:
     return list(session.exec(stmt))
 
 
+def companies_with_members(session: Session, company_ids: list[int]) -> set[int]:
+    """Which of `company_ids` have at least one Slack user (one query)."""
+    if not company_ids:
+        return set()
+    return set(session.exec(select(Member.company_id).where(col(Member.company_id).in_(company_ids)).distinct()))
+
+
 def link_member(session: Session, *, company_id: int, slack_user_id: str) -> Member:
     """Attach a Slack user to a company, moving them if they belonged to another."""
     member = session.exec(select(Member).where(Member.slack_user_id == slack_user_id)).first()

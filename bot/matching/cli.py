@@ -4,18 +4,31 @@ from __future__ import annotations
 
 import json
 from datetime import UTC, datetime
+from collections.abc import Callable
 from typing import TextIO
 
 from sqlalchemy.engine import Engine
+from sqlalchemy.exc import DBAPIError
 
 from bot.config import Settings
 from bot.matching.directory import Directory
 from bot.matching.scorer import Ranking
 
 
-def match_cli(settings: Settings, engine: Engine, text: str, *, top: int, as_json: bool, out: TextIO) -> int:
-    directory = Directory(engine)
-    ranking = directory.rank(text, today=datetime.now(UTC).date(), max_open=settings.max_open_intros, top=max(top, 0))
+def match_cli(settings: Settings, engine: Engine, text: str, *, top: int, as_json: bool, out: TextIO,
+              migrate: Callable[[Engine], object] | None = None) -> int:
+    """`migrate`: called when the database is not migrated (yet), before one more try."""
+    def ranking_of(engine: Engine) -> Ranking:
+        return Directory(engine).rank(text, today=datetime.now(UTC).date(), max_open=settings.max_open_intros,
+                                      top=max(top, 0))
+
+    try:
+        ranking = ranking_of(engine)
+    except DBAPIError:
+        if migrate is None:
+            raise
+        migrate(engine)
+        ranking = ranking_of(engine)
     if as_json:
         out.write(json.dumps([m.as_dict(ranking.ask) for m in ranking.matches], ensure_ascii=False, indent=2) + "\n")
     else:

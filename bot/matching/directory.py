@@ -27,6 +27,7 @@ from sqlalchemy import select
 from sqlalchemy.engine import Connection, Engine
 from sqlmodel import Session
 
+from bot.matching import persist
 from bot.matching.asks import parse_ask
 from bot.matching.index import DirectoryIndex
 from bot.matching.profile import ProfileRecord
@@ -41,6 +42,8 @@ SERVICE_KEY = "directory"
 # More changed rows than this share of the directory: a full reload beats a fork plus upserts.
 RELOAD_SHARE = 0.25
 READ_CHUNK = 500
+# From this size the built index is saved for the next start (a smaller one builds in a second).
+PERSIST_FROM = 5_000
 
 _T = Company.__table__
 
@@ -77,6 +80,9 @@ class Directory:
         self._snapshot: Snapshot | None = None
         self._open: _OpenCounts | None = None
         self._updating = threading.Lock()  # one updater at a time; readers never take it
+        self._url = engine.url.render_as_string(hide_password=False)
+        self._tried_file = False
+        self.saving: threading.Thread | None = None  # the index being saved for the next start
 
     @property
     def index(self) -> DirectoryIndex:
@@ -129,10 +135,17 @@ class Directory:
         return Snapshot(index, seq)
 
     def _full_load(self, conn: Connection) -> Snapshot:
+        seqs = changes.current(conn)  # first: a change committed during the read is applied next time
+        database = seqs.get(changes.DATABASE)
+        path = persist.index_path(self._url) if database is not None and self._seed is None else None
+        if path is not None and not self._tried_file:
+            self._tried_file = True  # once: a file too far behind is rebuilt, not loaded again
+            loaded = persist.load_index(path, database)
+            if loaded is not None and loaded[1] <= seqs.get(changes.COMPANY, 0):
+                gc.freeze()
+                return self._apply_changes(conn, Snapshot(*loaded))
         started = time.perf_counter()
-        # The sequence first: a change committed during the read is applied again next time.
-        seq = changes.current(conn).get(changes.COMPANY, 0)
-        index = self._seed if self._seed is not None else DirectoryIndex()
+        index = self._seed if self._seed is not None else DirectoryIndex(*persist.matching_data())
         self._seed = None
         self.cache = AnalysisCache()
         for row in conn.execute(select(_T).where(_T.c.deleted_at.is_(None)).order_by(_T.c.id)):
@@ -140,8 +153,15 @@ class Directory:
         # The index's millions of objects live as long as the snapshot: out of the collector's
         # sight, full collections stay short however large the directory.
         gc.freeze()
-        log.info("directory: index of %d profiles built in %.1f s", index.live, time.perf_counter() - started)
-        return Snapshot(index, seq)
+        log.log(logging.INFO if index.live >= PERSIST_FROM else logging.DEBUG, "directory: index of %d profiles built "
+                "in %.1f s", index.live, time.perf_counter() - started)
+        snap = Snapshot(index, seqs.get(changes.COMPANY, 0))
+        if path is not None and index.live >= PERSIST_FROM:
+            # In the background: the snapshot is published and never changes.
+            self.saving = threading.Thread(target=persist.save_index, args=(path, index, snap.seq, database),
+                                           daemon=True, name="save-index")
+            self.saving.start()
+        return snap
 
     def _open_counts(self, conn: Connection, seqs: dict[str, int]) -> dict[int, int]:
         wanted = seqs.get(changes.INTRODUCTION, 0)

@@ -444,6 +444,17 @@ def gazetteer() -> Gazetteer:
         return _gazetteer
 
 
+def gazetteer_if_built() -> Gazetteer | None:
+    return _gazetteer
+
+
+def use_gazetteer(built: Gazetteer) -> None:
+    """Make an already built gazetteer the process's (bot.matching.persist loads one from disk)."""
+    global _gazetteer
+    with _lock:
+        _gazetteer = built
+
+
 def distance_km(a: Place, b: Place) -> float | None:
     if None in (a.lat, a.lon, b.lat, b.lon):
         return None

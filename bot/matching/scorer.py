@@ -118,7 +118,7 @@ class AnalysisCache:
             if hit is not None:
                 self._items.move_to_end(key)
                 return hit
-        analysis = analyze_profile(rec, index.vocab, index.gaz)
+        analysis = analyze_profile(rec, index.vocab, index.gaz, index._phrase_cache)
         with self._lock:
             self._items[key] = analysis
             if len(self._items) > self.size:

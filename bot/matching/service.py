@@ -9,12 +9,11 @@ from sqlalchemy import func
 from sqlmodel import select
 
 from bot.context import BotContext
+from bot.matching import persist
 from bot.matching.directory import get_directory
-from bot.matching.places import gazetteer
 from bot.matching.scorer import Ranking
-from bot.matching.vocabulary import load_vocabulary
 from models.asks import record_ask
-from models.company import Company, get_company_for_user, member_user_ids
+from models.company import Company, companies_with_members, get_company_for_user
 from models.db import session_scope
 
 log = logging.getLogger(__name__)
@@ -48,8 +47,7 @@ def warm_up(ctx: BotContext) -> None:
 
 def _warm(ctx: BotContext, build_index: bool) -> None:
     try:
-        load_vocabulary()
-        gazetteer()
+        persist.matching_data()
         if build_index:
             get_directory(ctx.services, ctx.engine).sync()
     except Exception:  # the first ask does it instead
@@ -75,5 +73,5 @@ def answer_ask(ctx: BotContext, *, user_id: str, text: str, industry: str | None
         ask = record_ask(session, asker_user_id=user_id, company_id=own_id, text=text, needs=ranking.needs,
                          results=results, unmet=ranking.unmet, unmet_needs=ranking.unmet_needs, created_at=now,
                          industry=industry, region=region, context=context, timing=timing)
-        linked = {m.company_id for m in ranking.matches if member_user_ids(session, company_id=m.company_id)}
+        linked = companies_with_members(session, [m.company_id for m in ranking.matches])
         return AskAnswer(ask_id=ask.id, ranking=ranking, linked=linked, asker_has_profile=own_id is not None)

@@ -66,8 +66,35 @@ def stem(word: str) -> str:
 COMMON_WORD_ZIPF = 2.5
 
 
+_common_words: frozenset[str] | None = None
+
+
+def common_words() -> frozenset[str]:
+    """The plain (a-z) English words at least that common: a set bot.matching.persist keeps on
+    disk, so a start does not load wordfreq's lists (a third of a second)."""
+    global _common_words
+    if _common_words is None:
+        from wordfreq import iter_wordlist, zipf_frequency
+
+        words = []
+        for word in iter_wordlist("en"):  # most frequent first
+            if zipf_frequency(word, "en") < COMMON_WORD_ZIPF:
+                break
+            if word.isascii() and word.isalpha():
+                words.append(word)
+        _common_words = frozenset(words)
+    return _common_words
+
+
+def use_common_words(words: frozenset[str]) -> None:
+    global _common_words
+    _common_words = words
+
+
 @functools.cache
 def is_common_word(token: str) -> bool:
+    if token.isascii() and token.isalpha():
+        return token.lower() in common_words()
     from wordfreq import zipf_frequency  # its word lists load on first use
 
     return zipf_frequency(token, "en") >= COMMON_WORD_ZIPF
