@@ -51,6 +51,9 @@ class FakeSlack:
         self.uninvitable: set[str] = set()
         self.channel_names: set[str] = set()
         self.users: dict[str, dict] = {}
+        # Models of further Slack features (e.g. tests/fakeslack_connect.py): each answers the
+        # methods it knows from .answer(method, args), or None to leave them to this class.
+        self.extensions: list = []
         self._lock = threading.Condition()
         self._ts = itertools.count(1)
         self._ids = itertools.count(1)
@@ -165,6 +168,10 @@ class FakeSlack:
         override = self.overrides.get(method)
         if override is not None:
             return override(args) if callable(override) else override
+        for extension in self.extensions:
+            answer = extension.answer(method, args)
+            if answer is not None:
+                return answer
         if method == "auth.test":
             return {"ok": True, "url": "https://partners.example/", "team": "Partners", "user": "partnerbot",
                     "team_id": TEAM_ID, "user_id": BOT_USER_ID, "bot_id": "BBOT00001"}
@@ -288,6 +295,9 @@ class FakeSlack:
                     fake.calls.append(call)
                     fake._lock.notify_all()
                 self._send_json(200, answer)
+
+            # slack_sdk sends a few methods as GET with query arguments (conversations.inviteShared).
+            do_GET = do_POST  # noqa: N815
 
         return Handler
 

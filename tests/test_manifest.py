@@ -31,7 +31,12 @@ METHOD_SCOPES = {
     "files_completeUploadExternal": "files:write",
     "users_info": "users:read", "users_list": "users:read",
     "reactions_add": "reactions:write",
+    "conversations_inviteShared": "conversations.connect:write",
 }
+# Event type -> the bot scope its delivery needs (https://docs.slack.dev/reference/slack-connect-api-reference).
+EVENT_SCOPES = {"shared_channel_invite_accepted": "conversations.connect:read",
+                "shared_channel_invite_approved": "conversations.connect:read",
+                "shared_channel_invite_declined": "conversations.connect:read"}
 # Needed without a matching client call: slash commands, and DMs posted to a user ID.
 ALWAYS = {"commands", "im:write"}
 
@@ -119,6 +124,7 @@ def test_scopes_are_exactly_what_the_code_needs(manifest):
     unknown = methods - set(METHOD_SCOPES)
     assert not unknown, f"add the scope of {sorted(unknown)} to METHOD_SCOPES (and manifest.yml)"
     needed = {METHOD_SCOPES[m] for m in methods} - {None}
+    needed |= {EVENT_SCOPES[e] for e in registered(r"""app\.event\(\s*["'](\w+)["']""") if e in EVENT_SCOPES}
     assert needed <= scopes, f"manifest.yml lacks {sorted(needed - scopes)}"
     assert scopes <= needed | ALWAYS, f"manifest.yml asks for unused scopes {sorted(scopes - needed - ALWAYS)}"
     assert len(scopes) == len(manifest["oauth_config"]["scopes"]["bot"])  # no duplicates

@@ -107,14 +107,14 @@ def status_block(text: str) -> dict:
     return _context(text, STATUS_BLOCK)
 
 
-def connect_report(*, intro_id: int, email_masked: str, company_name: str, reason: str,
+def connect_report(*, intro_id: int, email: str, company_name: str, reason: str,
                    channel_id: str | None, invite_id: int) -> list[dict]:
     """To the manager: an outside contact's invitation was declined or failed."""
     value = str(invite_id)
     where = f" to <#{channel_id}>" if channel_id else ""
     return [
         _section(f":warning: The Slack Connect invitation{where} for *{safe(company_name, 120)}* "
-                 f"({safe(email_masked, 120)}) did not go through: {safe(reason, 300)}"),
+                 f"({safe(email, 254)}) did not go through: {safe(reason, 300)}"),
         {"type": "actions", "block_id": f"connect_report_{invite_id}", "elements": [
             _button("Retry", CONNECT_RETRY, value, "primary"),
             _button("Use a private channel instead", CONNECT_PRIVATE, value),

@@ -246,6 +246,12 @@ def _approval_effects(run: _Run) -> bool:
                 "The others are in; please add them by hand or link another Slack user to the company."))
         run.mark(s, "invited")
 
+    if "connect_reserved" not in done:  # outside contacts: Slack Connect invitations, sent below
+        from bot.introductions import connect
+
+        connect.reserve(ctx, s)
+        run.mark(s, "connect_reserved")
+
     if "topic" not in done:
         client.conversations_setTopic(channel=intro.channel_id, topic=blocks.intro_topic(s.requester.name, s.target.name))
         run.mark(s, "topic")
@@ -260,7 +266,9 @@ def _approval_effects(run: _Run) -> bool:
         intro.intro_message_ts = resp["ts"]
         run.save(intro_message_ts=resp["ts"])
 
-    if ctx.settings.rules_of_engagement and "pinned" not in done:
+    # Pinned so that people who join later (outside contacts accepting the invitation) read it.
+    pin = ctx.settings.rules_of_engagement or any(c.contact_emails for c in (s.requester, s.target))
+    if pin and "pinned" not in done:
         try:
             client.pins_add(channel=intro.channel_id, timestamp=intro.intro_message_ts)
         except SlackApiError as exc:
@@ -294,6 +302,11 @@ def _approval_effects(run: _Run) -> bool:
                          detail={"channel_id": intro.channel_id, "channel_name": intro.channel_name}, at=now)
         else:  # e.g. marked not a fit meanwhile: just let go of the lease
             q.release_effects(session, intro_id=intro.id, token=run.token, retry_at=None, error=None)
+    if finished:
+        from bot.introductions import connect
+
+        connect.send_due(ctx, intro_id=intro.id)  # each invitation claimed on its own; the job retries
+        connect.update_status(ctx, intro.id)
     return finished
 
 
