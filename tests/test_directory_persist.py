@@ -4,6 +4,7 @@ the changes made since it was saved; a file from other code or another database 
 from __future__ import annotations
 
 import io
+import json
 import logging
 from datetime import date
 
@@ -97,5 +98,5 @@ def test_match_migrates_a_database_that_is_not_migrated_yet(tmp_path):
     tucson_directory(engine)
     out = io.StringIO()
     assert match_cli(Settings(), engine, "UC install in Tucson", top=3, as_json=True, out=out) == 0
-    assert "Calence" in out.getvalue()
+    assert len(json.loads(out.getvalue())) == 3
     engine.dispose()
