@@ -84,7 +84,18 @@ class SlackConnect:
             return self._invite_shared(args)
         if method == "conversations.info":
             return self._info(args)
+        if method == "users.lookupByEmail":
+            return self._lookup(args)
         return None
+
+    def _lookup(self, args: dict[str, Any]) -> dict:
+        """users.lookupByEmail (https://docs.slack.dev/reference/methods/users.lookupByEmail): this
+        workspace's users (FakeSlack.users with a profile email); else `users_not_found`."""
+        email = str(args.get("email") or "").lower()
+        for user in self.fake.users.values():
+            if str((user.get("profile") or {}).get("email", "")).lower() == email:
+                return {"ok": True, "user": user}
+        return {"ok": False, "error": "users_not_found"}
 
     def _known_channels(self) -> set[str]:
         made = set()

@@ -266,3 +266,16 @@ def test_two_replicas_racing_on_an_acceptance_announce_it_once(make_bot, request
     first.fake.settle()
     assert sum("joined" in t for t in texts_to(first, REQUESTER_USER)) == 1
     assert audit_actions(first.engine, row.id).count("intro_connect_accepted") == 1
+
+
+def test_a_contact_who_is_a_member_of_the_workspace_is_invited_directly(make_bot):
+    bot = make_bot()
+    bot.fake.users["U0DANA0001"] = {"id": "U0DANA0001", "team_id": "T0PARTNER", "name": "dana", "deleted": False,
+                                    "is_bot": False, "profile": {"email": DANA}}
+    connect, s, row = outside_intro(bot, emails=(DANA, LEE))
+    assert [c.args["emails"] for c in bot.fake.calls_to("conversations.inviteShared")] == [LEE]
+    assert any(c.args.get("users") == "U0DANA0001" and c.args.get("channel") == row.channel_id
+               for c in bot.fake.calls_to("conversations.invite"))
+    assert invite_row(bot.engine, DANA).state == "approved" and invite_row(bot.engine, LEE).state == "invited"
+    assert channel_flags(bot, row.channel_id)["is_ext_shared"] is False
+    assert connect.invites and all(i.email == LEE for i in connect.invites.values())

@@ -32,7 +32,11 @@ METHOD_SCOPES = {
     "users_info": "users:read", "users_list": "users:read",
     "reactions_add": "reactions:write",
     "conversations_inviteShared": "conversations.connect:write",
+    "users_lookupByEmail": "users:read.email",
 }
+# A scope Slack grants only together with another: "This scope must be requested at the same
+# time as users:read" (https://api.slack.com/scopes/users:read.email).
+REQUIRES = {"users:read.email": "users:read"}
 # Event type -> the bot scope its delivery needs (https://docs.slack.dev/reference/slack-connect-api-reference).
 EVENT_SCOPES = {"shared_channel_invite_accepted": "conversations.connect:read",
                 "shared_channel_invite_approved": "conversations.connect:read",
@@ -124,6 +128,7 @@ def test_scopes_are_exactly_what_the_code_needs(manifest):
     unknown = methods - set(METHOD_SCOPES)
     assert not unknown, f"add the scope of {sorted(unknown)} to METHOD_SCOPES (and manifest.yml)"
     needed = {METHOD_SCOPES[m] for m in methods} - {None}
+    needed |= {REQUIRES[n] for n in needed if n in REQUIRES}
     needed |= {EVENT_SCOPES[e] for e in registered(r"""app\.event\(\s*["'](\w+)["']""") if e in EVENT_SCOPES}
     assert needed <= scopes, f"manifest.yml lacks {sorted(needed - scopes)}"
     assert scopes <= needed | ALWAYS, f"manifest.yml asks for unused scopes {sorted(scopes - needed - ALWAYS)}"

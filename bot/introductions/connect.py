@@ -119,6 +119,13 @@ def _send_one(ctx: BotContext, invite_id: int, now: datetime) -> tuple[int, int]
                       error=s.intro.connect_fallback, next_attempt_at=None, updated_at=now)
         return row.introduction_id, 0
     try:
+        member = _workspace_member(ctx, row.email)
+        if member is not None:  # a member or guest of this workspace: invited directly, no Slack Connect
+            return row.introduction_id, _invite_member(ctx, s, row, token, member, now)
+    except Exception as exc:  # Slack trouble: retried with backoff
+        _release(ctx, row, token, effects._error(exc) if isinstance(exc, SlackApiError) else str(exc), now)
+        return row.introduction_id, 0
+    try:
         resp = ctx.client.conversations_inviteShared(
             channel=s.intro.channel_id, emails=[row.email],
             external_limited=ctx.settings.connect_external_limited)
@@ -136,6 +143,39 @@ def _send_one(ctx: BotContext, invite_id: int, now: datetime) -> tuple[int, int]
                      at=now)
     _consent_asked(ctx, s, row, now)
     return row.introduction_id, 1
+
+
+def _workspace_member(ctx: BotContext, email: str) -> str | None:
+    """The id of this workspace's (non-deleted) user with that email, if any
+    (users.lookupByEmail, scope users:read.email: https://docs.slack.dev/reference/methods/users.lookupByEmail).
+    Only "not found" means an outside contact; anything else unexpected is retried later."""
+    try:
+        user = ctx.client.users_lookupByEmail(email=email).get("user") or {}
+    except SlackApiError as exc:
+        if effects._error(exc) in ("users_not_found", "user_not_found"):
+            return None
+        raise
+    if user.get("deleted") or user.get("is_bot") or user.get("is_stranger"):
+        return None
+    return user.get("id")
+
+
+def _invite_member(ctx: BotContext, s: effects.Snapshot, row: SharedInvite, token: str, user_id: str,
+                   now: datetime) -> int:
+    try:
+        ctx.client.conversations_invite(channel=s.intro.channel_id, users=user_id)
+    except SlackApiError as exc:
+        error = effects._error(exc)
+        if error not in effects.HARMLESS_INVITE:
+            if error in effects.UNINVITABLE:
+                return _answered_error(ctx, s, row, token, "user_not_found", now)
+            raise
+    with session_scope(ctx.engine) as session:
+        cq.record(session, row_id=row.id, token=token, state=InviteState.APPROVED.value, error="workspace member",
+                  invited_at=now, answered_at=now, next_attempt_at=None, updated_at=now)
+        audit.record(session, actor="system", action="intro_connect_member", entity=ENTITY,
+                     entity_id=row.introduction_id, detail={"invite": row.id}, at=now)
+    return 1
 
 
 def _answered_error(ctx: BotContext, s: effects.Snapshot, row: SharedInvite, token: str, error: str,
@@ -390,7 +430,7 @@ STATE_WORDS = {
     InviteState.PENDING.value: "invitation being sent",
     InviteState.INVITED.value: "invited, waiting for {who} to accept",
     InviteState.ACCEPTED.value: "{who} accepted, waiting for their Slack admin to approve",
-    InviteState.APPROVED.value: "{who} joined",
+    InviteState.APPROVED.value: "{who} joined",  # also: a workspace member invited directly
     InviteState.DECLINED.value: "{who} declined",
     InviteState.FAILED.value: "could not invite {who}: {reason}",
     InviteState.SKIPPED.value: "{who} not invited ({reason})",
