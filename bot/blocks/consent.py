@@ -101,6 +101,18 @@ def not_now_modal(*, intro_id: int, requester_name: str) -> dict:
     }
 
 
+def consent_digest_section(figures: dict) -> dict | None:
+    """The digest's line on consent (INTRO_CONSENT): only when some partner answered or expired."""
+    accepted, declined, expired = (int(figures.get(k) or 0)
+                                   for k in ("consent_accepted", "consent_declined", "consent_expired"))
+    if not accepted + declined + expired:
+        return None
+    median = figures.get("consent_hours_median")
+    answer = f" · median time to answer {median:,.1f} h" if median is not None else ""
+    return _section(f"*Consent of proposed partners*\n{accepted:,} accepted · {declined:,} not now · "
+                    f"{expired:,} expired{answer}")
+
+
 # -- status on the manager's approval message ----------------------------------------------
 def status_block(text: str) -> dict:
     """The live status line appended to the approval message."""

@@ -118,6 +118,11 @@ def digest_blocks(figures: dict, *, tz: str = "UTC", title: str = "Partner progr
             f"• Profiles not updated for 90 days: {gaps['stale_profiles']:,}\n"
             f"• Introductions whose follow-up nobody answered: {gaps['unanswered_introductions']:,}\n"
             "_They get at most one friendly reminder a month (never when paused or after a no fit)._")}})
+    from bot.blocks.consent import consent_digest_section
+
+    consent = consent_digest_section(figures)  # issue 14: the proposed partners' answers
+    if consent:
+        blocks.append(consent)
     if chart_note:
         blocks.append({"type": "context", "elements": [{"type": "mrkdwn", "text": "Trend chart in the thread :point_down:"}]})
     return blocks
