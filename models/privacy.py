@@ -49,6 +49,9 @@ def erase_company_personal_data(session: Session, *, company_id: int, now: datet
                     .execution_options(synchronize_session=False))
     session.execute(update(Ask).where(col(Ask.company_id) == company_id).values(context=None)
                     .execution_options(synchronize_session=False))
+    # The reason the company gave for "Not now" is its own words: erased with it.
+    session.execute(update(Introduction).where(col(Introduction.target_company_id) == company_id)
+                    .values(consent_reason=None).execution_options(synchronize_session=False))
     # Invitation rows keep their state (for counts) but no longer say whom they invited.
     session.execute(update(SharedInvite).where(col(SharedInvite.company_id) == company_id)
                     .values(email=literal("deleted-", String) + cast(SharedInvite.id, String))
@@ -63,7 +66,7 @@ def scrub_user_ids(session: Session, *, user_ids: list[str]) -> None:
         return
     opts = {"synchronize_session": False}
     for column in (Ask.asker_user_id, Introduction.requester_user_id, Introduction.decided_by,
-                   Introduction.closed_by, Outcome.user_id, AuditLog.actor):
+                   Introduction.closed_by, Introduction.consent_by, Outcome.user_id, AuditLog.actor):
         table = column.class_  # type: ignore[attr-defined]
         session.execute(update(table).where(col(column).in_(user_ids)).values({column.key: DELETED_USER})
                         .execution_options(**opts))

@@ -89,8 +89,8 @@ def test_csv_imports_contacts_reports_bad_line_and_exports_them(engine, tmp_path
 
 
 def test_deletion_erases_contacts_and_their_invitations(engine):
-    from models.company import Company
     from models.ask import Ask
+    from models.company import Company, Member
     from models.introduction import Introduction
 
     now = datetime(2026, 11, 2, tzinfo=UTC)
@@ -103,9 +103,11 @@ def test_deletion_erases_contacts_and_their_invitations(engine):
         session.add(ask)
         session.flush()
         intro = Introduction(ask_id=ask.id, requester_user_id="U0PEER0001", requester_company_id=peer.id,
-                             target_company_id=gone.id, state="introduced")
+                             target_company_id=gone.id, state="consent_declined", consent_answer="declined",
+                             consent_by="U0GONE0001", consent_reason="we are too busy with Acme")
         session.add(intro)
         session.flush()
+        session.add(Member(slack_user_id="U0GONE0001", company_id=gone.id))
         session.add(SharedInvite(introduction_id=intro.id, company_id=gone.id, email="dana@gone.example",
                                  state="accepted"))
         gone_id = gone.id
@@ -115,6 +117,9 @@ def test_deletion_erases_contacts_and_their_invitations(engine):
         assert session.get(Company, gone_id).contact_emails == []
         invite = session.query(SharedInvite).one()
         assert "gone.example" not in invite.email and invite.state == "accepted"
+        declined = session.query(Introduction).one()
+        assert declined.consent_by == "deleted-user" and declined.consent_reason is None
+        assert declined.consent_answer == "declined"  # still counted
 
 
 def test_card_with_the_longest_contacts_stays_within_block_kit_limits():

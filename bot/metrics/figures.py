@@ -441,8 +441,8 @@ def company_figures(session: Session, *, company_id: int, start: datetime, end: 
                                                            _in(intro_t.c.created_at, start, end)))
     introduced = _scalar(session, select(func.count()).where(either, _in(intro_t.c.introduced_at, start, end)))
     open_now = _scalar(session, select(func.count()).where(
-        either, intro_t.c.state.in_([IntroState.REQUESTED.value, IntroState.APPROVED.value,
-                                     IntroState.INTRODUCED.value])))
+        either, intro_t.c.state.in_([IntroState.REQUESTED.value, IntroState.AWAITING_CONSENT.value,
+                                     IntroState.APPROVED.value, IntroState.INTRODUCED.value])))
     outcomes = dict(session.execute(
         select(outcome_t.c.outcome, func.count()).where(outcome_t.c.company_id == company_id,
                                                         _in(outcome_t.c.updated_at, start, end))
