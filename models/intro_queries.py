@@ -136,10 +136,11 @@ def due_effects(session: Session, *, now: datetime) -> list[int]:
 
 
 def due_consent_expiry(session: Session, *, asked_before: datetime) -> list[int]:
-    """Introductions still waiting for the proposed partner's answer, asked before the cutoff."""
+    """Introductions still waiting for the proposed partner's answer, asked before the cutoff
+    (counted from the approval when the question could not be delivered to anyone)."""
+    asked = func.coalesce(col(Introduction.consent_asked_at), col(Introduction.decided_at))
     stmt = select(Introduction.id).where(
-        Introduction.state == IntroState.AWAITING_CONSENT.value,
-        col(Introduction.consent_asked_at) <= asked_before,
+        Introduction.state == IntroState.AWAITING_CONSENT.value, asked <= asked_before,
     ).order_by(col(Introduction.id))
     return list(session.exec(stmt))
 

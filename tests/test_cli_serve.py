@@ -62,7 +62,7 @@ def test_import_and_export_commands(tmp_path):
     out = tmp_path / "out.csv"
     result = run_cli("export-partners", str(out), env=env, cwd=tmp_path)
     assert result.returncode == 0, result.stderr
-    assert out.read_text(encoding="utf-8").splitlines()[1] == "Acme,,,,,,,U0ACME001,open,"
+    assert out.read_text(encoding="utf-8").splitlines()[1] == "Acme,,,,,,,U0ACME001,open,,"
     missing = run_cli("import-partners", str(tmp_path / "nope.csv"), env=env, cwd=tmp_path)
     assert missing.returncode == 2 and "cannot import" in missing.stderr
 

@@ -353,7 +353,8 @@ def report(ctx: BotContext, invite_row_id: int) -> None:
                                     invite_id=row.id)
     try:
         ctx.client.chat_postMessage(channel=s.intro.decided_by, blocks=blocks, unfurl_links=False,
-                                    text=f"A Slack Connect invitation for introduction #{s.intro.id} did not go through")
+                                    text=f"A Slack Connect invitation for introduction #{s.intro.id} did not go "
+                                         "through")
     except SlackApiError as exc:
         log.warning("introduction %s: report to the manager failed: %s", s.intro.id, effects._error(exc))
 
@@ -457,7 +458,8 @@ def update_status(ctx: BotContext, intro_id: int) -> None:
         return
     lines = status_lines(ctx, intro_id)
     if s.intro.connect_fallback:
-        lines.append(f":information_source: Slack Connect refused ({safe(plain_reason(s.intro.connect_fallback), 200)}): "
+        reason = safe(plain_reason(s.intro.connect_fallback), 200)
+        lines.append(f":information_source: Slack Connect refused ({reason}): "
                      "a private channel for this workspace's members.")
     if not lines:  # nobody outside the workspace: the decision alone says it all
         return

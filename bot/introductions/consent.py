@@ -19,6 +19,7 @@ import logging
 from datetime import datetime, timedelta
 
 from slack_sdk.errors import SlackApiError
+from sqlalchemy import func
 
 from bot.blocks import consent as cblocks
 from bot.blocks.intro import when
@@ -33,6 +34,9 @@ from models.db import session_scope
 from models.introduction import ConsentAnswer, Introduction, IntroState
 
 log = logging.getLogger(__name__)
+
+# An answer that beats the last consent DM still gets an "asked" time (for the digest's median).
+_ASKED = func.coalesce(Introduction.consent_asked_at, Introduction.decided_at)
 
 
 def state_after_approval(ctx: BotContext, session, intro: Introduction) -> IntroState:
@@ -131,8 +135,9 @@ def accept(ctx: BotContext, *, intro_id: int, user_id: str) -> Result:
             return refusal
         changed = q.transition(session, intro_id=intro_id, from_states=[IntroState.AWAITING_CONSENT], now=now,
                                to_state=IntroState.APPROVED, consent_answer=ConsentAnswer.ACCEPTED.value,
-                               consent_answered_at=now, consent_by=user_id, effects_claimed_by=token,
-                               next_attempt_at=now + LEASE, effects_attempts=Introduction.effects_attempts + 1)
+                               consent_answered_at=now, consent_by=user_id, consent_asked_at=_ASKED,
+                               effects_claimed_by=token, next_attempt_at=now + LEASE,
+                               effects_attempts=Introduction.effects_attempts + 1)
         if changed:
             audit.record(session, actor=user_id, action="intro_consent_accepted", entity=ENTITY, entity_id=intro_id,
                          at=now)
@@ -151,8 +156,9 @@ def decline(ctx: BotContext, *, intro_id: int, user_id: str, reason: str) -> Res
             return refusal
         changed = q.transition(session, intro_id=intro_id, from_states=[IntroState.AWAITING_CONSENT], now=now,
                                to_state=IntroState.CONSENT_DECLINED, consent_answer=ConsentAnswer.DECLINED.value,
-                               consent_answered_at=now, consent_by=user_id, consent_reason=reason, closed_at=now,
-                               closed_by=user_id, effects_claimed_by=None, next_attempt_at=None)
+                               consent_answered_at=now, consent_by=user_id, consent_asked_at=_ASKED,
+                               consent_reason=reason, closed_at=now, closed_by=user_id, effects_claimed_by=None,
+                               next_attempt_at=None)
         if changed:
             audit.record(session, actor=user_id, action="intro_consent_declined", entity=ENTITY,
                          entity_id=intro_id, detail={"reason": reason}, at=now)
