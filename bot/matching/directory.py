@@ -8,9 +8,9 @@ published by swapping one reference. So a profile edited by any process or repli
 the next answer without a rebuild and without scanning the table.
 
 Readers never wait for each other: an ask takes the current snapshot (immutable once
-published) and ranks on it without a lock. Only applying a change is serialised (one updater
-at a time); an ask that needs that change waits for it, the others keep answering from the
-snapshot they have. Open-introduction counts are re-read only when the introduction sequence
+published) and ranks on it without a lock (as many at once as there are cores:
+RANKING_SLOTS). Only applying a change is serialised (one updater at a time); an ask that
+needs that change waits for it, the others keep answering from the snapshot they have. Open-introduction counts are re-read only when the introduction sequence
 moved.
 """
 
@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import gc
 import logging
+import os
 import threading
 import time
 from dataclasses import dataclass
@@ -42,6 +43,10 @@ SERVICE_KEY = "directory"
 # More changed rows than this share of the directory: a full reload beats a fork plus upserts.
 RELOAD_SHARE = 0.25
 READ_CHUNK = 500
+# Asks ranked at once: as many as cores. Ranking is CPU-bound under one GIL; more threads at
+# it only share it out (every answer of a burst late, none early) and starve the threads that
+# acknowledge requests. The snapshot itself needs no lock.
+RANKING_SLOTS = max(2, os.cpu_count() or 2)
 # From this size the built index is saved for the next start (a smaller one builds in a second).
 PERSIST_FROM = 5_000
 
@@ -80,6 +85,7 @@ class Directory:
         self._snapshot: Snapshot | None = None
         self._open: _OpenCounts | None = None
         self._updating = threading.Lock()  # one updater at a time; readers never take it
+        self._ranking_slots = threading.BoundedSemaphore(RANKING_SLOTS)
         self._url = engine.url.render_as_string(hide_password=False)
         self._tried_file = False
         self.saving: threading.Thread | None = None  # the index being saved for the next start
@@ -181,9 +187,10 @@ class Directory:
             seqs = changes.current(conn)
             snap = self._current(conn, seqs)
             counts = self._open_counts(conn, seqs)
-        ask = parse_ask(text, snap.index, industry=industry, region=region)
-        return rank(snap.index, ask, today=today, exclude_company_id=exclude_company_id,
-                    open_counts=counts, max_open=max_open, top=top, cache=self.cache)
+        with self._ranking_slots:
+            ask = parse_ask(text, snap.index, industry=industry, region=region)
+            return rank(snap.index, ask, today=today, exclude_company_id=exclude_company_id,
+                        open_counts=counts, max_open=max_open, top=top, cache=self.cache)
 
 
 _services_lock = threading.Lock()

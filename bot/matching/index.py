@@ -108,6 +108,7 @@ class DirectoryIndex:
         self.company_ids = np.zeros(cap, dtype=np.int64)
         self._corrector_words: dict[str, list[str]] | None = None  # by first letter
         self._known_words: frozenset[str] | None = None
+        self._term_weights: dict[Term, float] = {}  # valid while df and live stay as they are
         # A fork shares its parent's posting and place arrays until it writes one (copy on write).
         self._borrowed = False
         self._owned: set[tuple[str, str]] = set()
@@ -125,7 +126,7 @@ class DirectoryIndex:
         new.lexical = self.lexical.fork()
         for name in ("alive", "capacity_factor", "paused_until", "has_regions", "company_ids"):
             setattr(new, name, getattr(self, name).copy())
-        new._borrowed, new._owned = True, set()
+        new._borrowed, new._owned, new._term_weights = True, set(), {}
         return new
 
     def _writable(self, kind: str, table: dict, key: str, make):
@@ -189,6 +190,8 @@ class DirectoryIndex:
         self.live += 1
         self._corrector_words = None
         self._known_words = None
+        if self._term_weights:
+            self._term_weights = {}
 
     def set_status(self, slot: int, rec: ProfileRecord) -> None:
         self.capacity_factor[slot] = {"full": 0.0, "limited": 0.85}.get(rec.capacity, 1.0)
@@ -212,6 +215,8 @@ class DirectoryIndex:
         self.dead += 1
         self._corrector_words = None
         self._known_words = None
+        if self._term_weights:
+            self._term_weights = {}
 
     def remove(self, company_id: int) -> None:
         slot = self.slot_of.get(company_id)
@@ -287,8 +292,14 @@ class DirectoryIndex:
         return False
 
     def term_weight(self, term: Term) -> float:
-        """How much a term of an ask counts: its importance, and how rare it is."""
-        return self.importance(term) * self.idf(term.key)
+        """How much a term of an ask counts: its importance, and how rare it is (remembered per
+        published index: precise scoring asks it for every candidate)."""
+        weight = self._term_weights.get(term)
+        if weight is None:
+            weight = self.importance(term) * self.idf(term.key)
+            if len(self._term_weights) < 50_000:
+                self._term_weights[term] = weight
+        return weight
 
     def term_mass(self, terms: list[Term]) -> float:
         return sum(self.term_weight(t) for t in terms)
