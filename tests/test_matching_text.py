@@ -295,3 +295,22 @@ def test_a_product_under_two_capabilities_is_refused():
             "products": {"pos": ["toast"], "payments": ["toast"]}}
     with pytest.raises(VocabularyError, match="toast"):
         parse_vocabulary(data)
+
+
+@pytest.mark.parametrize(("ask", "need_words", "not_need_words"), [
+    # What the asker's own company does is backstory, not the need.
+    ("we're a tiny MSP, been doing PCs + printers for clinics for years. the owner wants online booking "
+     "that lands in the chart system. we do hardware, not software 😅 anyone done this?",
+     {"online booking"}, {"printers", "hardware"}),
+    ("We're the IT shop for a stamping plant. Plant manager wants sensors that warn before bearings fail.",
+     {"sensors"}, {"shop"}),
+    ("we need someone to install payment terminals in 40 stores", {"payment terminals"}, set()),
+])
+def test_the_askers_own_backstory_is_not_a_need(ask, need_words, not_need_words):
+    from bot.matching.asks import parse_ask
+    from bot.matching.index import DirectoryIndex
+
+    idx = DirectoryIndex()
+    surfaces = {t.surface for n in parse_ask(ask, idx).needs for t in n.terms}
+    assert need_words <= surfaces, surfaces
+    assert not (not_need_words & surfaces), surfaces

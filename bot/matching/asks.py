@@ -142,6 +142,38 @@ _ASKING = frozenset({"looking", "look", "looked", "searching", "search", "asking
                      "shopping", "calling", "call", "hoping", "hope"})
 
 
+# A sentence about what the asker's own company does ("we're a tiny MSP, been doing PCs for a
+# group of clinics for years", "we do hardware, not software") is backstory, not the need: people
+# say what they do to explain what they lack. It is one whose subject is the asker and that asks
+# for nothing.
+_SENTENCE = re.compile(r"(?<=[.!?])\s+|\n+|\s+[—–]\s+|\s*[\U0001F300-\U0001FAFF\u2600-\u27BF]+\s*")  # emoji end chat sentences
+_ASKER_SUBJECT = re.compile(r"^\W*(?:(?:hi|hey|hello|morning|so|ok|okay|well|also|and|but|long story short)\W+)*"
+                            r"(?:we|we're|we've|we'd|i|i'm|i've|our (?:team|shop|company|firm|business|msp|crew))\b",
+                            re.I)
+_ASKS_FOR = re.compile(r"\b(?:need\w*|want\w*|look(?:ing)? for|seek\w*|search\w*|hir(?:e|ing)|requir\w*|who|anyone|"
+                       r"anybody|someone|somebody|recommend\w*|help|find|ask\w*|wonder\w*|hoping|plan(?:ning)? to|"
+                       r"would like|'d like|trying to|about to|going to|have to|must)\b", re.I)
+
+
+def _without_backstory(text: str) -> str:
+    """The text with its backstory sentences blanked (all of it kept when that would leave nothing)."""
+    parts = []
+    kept = False
+    pos = 0
+    for m in [*_SENTENCE.finditer(text), None]:
+        end = m.start() if m else len(text)
+        sentence = text[pos:end]
+        if _ASKER_SUBJECT.match(sentence) and not _ASKS_FOR.search(sentence):
+            parts.append(" " * len(sentence))
+        else:
+            parts.append(sentence)
+            kept = kept or bool(sentence.strip())
+        if m:
+            parts.append(m.group(0))
+            pos = m.end()
+    return "".join(parts) if kept else text
+
+
 def parse_ask(text: str, index: DirectoryIndex, *, industry: str | None = None,
               region: str | None = None) -> ParsedAsk:
     text = text or ""
@@ -152,7 +184,7 @@ def parse_ask(text: str, index: DirectoryIndex, *, industry: str | None = None,
     masked = list(text)
     for a, b in spans:
         masked[a:b] = " " * (b - a)
-    pieces: list[str] = [p for p in _STRONG.split("".join(masked)) if p and p.strip()]
+    pieces: list[str] = [p for p in _STRONG.split(_without_backstory("".join(masked))) if p and p.strip()]
     segments: list[str] = []
     for piece in pieces:
         segments.extend(_split_on_and(piece, index))

@@ -291,8 +291,12 @@ def rank(index: DirectoryIndex, ask: ParsedAsk, *, today: date, exclude_company_
             return (concept(by_slot[s][0]) >= w.weak_min_concept
                     or index.lexical_coverage(all_terms, s, w.unknown_term_share) >= w.weak_min_coverage)
 
+        def lead_score(s: int) -> float:  # keyword evidence counts for more where concepts found nothing
+            return ((1.0 - w.lead_lexical_share) * concept(by_slot[s][0])
+                    + w.lead_lexical_share * 100.0 * float(lexical[s]))
+
         leads = sorted((s for s in by_slot if fused(s, by_slot[s][0]) >= w.weak_min_score and evidence(s)),
-                       key=lambda s: order(s, fused(s, by_slot[s][0])))
+                       key=lambda s: order(s, lead_score(s)))
         shown = [(s, "weak") for s in leads[: min(top, w.max_weak_leads)]]
     # A partner covers a part when it is close to the best partner for that part.
     best_per_need = [max((by_slot[s][0][i] for s in eligible), default=0.0) for i in range(len(ask.needs))]

@@ -44,10 +44,17 @@ def tokens(text: str) -> list[str]:
     return _TOKEN.findall(fold(text))
 
 
+_PLURALS_IN_US = frozenset({"menus", "gurus", "emus", "tutus", "haikus", "tofus"})
+
+
 def stem(word: str) -> str:
     """A deliberately light English stemmer: installer/installation/installs -> install."""
+    if len(word) == 3 and word.endswith("s") and not set(word[:2]) & set("aeiouy"):
+        return word[:2]  # "tvs", "pcs"
     if len(word) <= 3 or not word.isalpha():
         return word
+    if word in _PLURALS_IN_US:
+        return word[:-1]
     if word.endswith("ies") and len(word) > 4:
         word = word[:-3] + "y"
     elif word.endswith("s") and not word.endswith(("ss", "us", "is")):

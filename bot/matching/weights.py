@@ -28,6 +28,7 @@ class Weights:
     lexical_candidates: int = 80
     # -- fusion: score = (1 - lexical_share) x concept score + lexical_share x 100 x BM25 / best BM25
     lexical_share: float = 0.35
+    lead_lexical_share: float = 0.7  # the same blend for ordering weak leads
     # -- concept scorer -----------------------------------------------------------------------
     cover_ratio: float = 0.7  # "covers" a part of a multi-need ask: 70 % of the best score for it
     limited_factor: float = 0.85  # capacity "limited"
