@@ -70,3 +70,19 @@ def test_the_lexical_share_is_a_weight_the_benchmark_can_sweep():
     assert shares[0.0] != shares[0.9]
     with pytest.raises(dataclasses.FrozenInstanceError):
         WEIGHTS.lexical_share = 1.0  # type: ignore[misc]
+
+
+def test_what_the_asker_excludes_counts_against_a_partner_whose_line_of_work_it_is():
+    idx = DirectoryIndex()
+    idx.bulk_load([
+        ProfileRecord(1, "Kube School", "training provider", ("Kubernetes training", "CKA exam prep courses")),
+        ProfileRecord(2, "Kube Ops", "managed service provider", ("managed Kubernetes operations",)),
+    ])
+    plain = rank(idx, parse_ask("Kubernetes training", idx), today=TODAY)
+    assert plain.strong[0].company == "Kube School"
+    ask = parse_ask("someone to run our Kubernetes clusters, not a training course", idx)
+    assert [t.key for t in ask.excluded] == ["c:training"]
+    assert "training" not in {t.surface for n in ask.needs for t in n.terms}
+    r = rank(idx, ask, today=TODAY)
+    assert r.matches[0].company == "Kube Ops"
+    assert "Kube School" not in [m.company for m in r.strong]

@@ -34,6 +34,8 @@ class ParsedAsk:
     needs: list[Need]
     places: list[Place] = field(default_factory=list)
     context_terms: list[Term] = field(default_factory=list)  # from the modal's industry field
+    # What the asker says they do not want ("not a training course", "NOT another consultant").
+    excluded: list[Term] = field(default_factory=list)
 
     @property
     def key(self) -> str:
@@ -155,6 +157,16 @@ _ASKS_FOR = re.compile(r"\b(?:need\w*|want\w*|look(?:ing)? for|seek\w*|search\w*
                        r"would like|'d like|trying to|about to|going to|have to|must)\b", re.I)
 
 
+# "not a training course, an actual team": what follows "not" up to the clause's end is excluded.
+_NEGATED = re.compile(r"\bnot\s+(?:a|an|another|the|some|just|more|any)?\s*([^.,;:!?()—–\n]+)", re.I)
+
+
+def _negated(text: str) -> tuple[str, list[str]]:
+    """The text with its negated phrases blanked, and those phrases."""
+    found = [m.group(1) for m in _NEGATED.finditer(text)]
+    return _NEGATED.sub(lambda m: " " * len(m.group(0)), text), found
+
+
 def _without_backstory(text: str) -> str:
     """The text with its backstory sentences blanked (all of it kept when that would leave nothing)."""
     parts = []
@@ -184,7 +196,10 @@ def parse_ask(text: str, index: DirectoryIndex, *, industry: str | None = None,
     masked = list(text)
     for a, b in spans:
         masked[a:b] = " " * (b - a)
-    pieces: list[str] = [p for p in _STRONG.split(_without_backstory("".join(masked))) if p and p.strip()]
+    kept, negated = _negated(_without_backstory("".join(masked)))
+    if not kept.strip():
+        kept, negated = "".join(masked), []
+    pieces: list[str] = [p for p in _STRONG.split(kept) if p and p.strip()]
     segments: list[str] = []
     for piece in pieces:
         segments.extend(_split_on_and(piece, index))
@@ -228,4 +243,8 @@ def parse_ask(text: str, index: DirectoryIndex, *, industry: str | None = None,
     unique: dict[str, Place] = {}
     for p in places:
         unique.setdefault(p.key, p)
-    return ParsedAsk(text=text, needs=needs, places=list(unique.values()), context_terms=_dedupe(context))
+    asked = {t.key for n in needs for t in n.terms}
+    excluded = [t for phrase in negated for t in analyze(tokens(phrase), index.vocab, correct=index.correct)
+                if t.key.startswith("c:") and t.key not in asked]
+    return ParsedAsk(text=text, needs=needs, places=list(unique.values()), context_terms=_dedupe(context),
+                     excluded=_dedupe(excluded))

@@ -247,16 +247,23 @@ def rank(index: DirectoryIndex, ask: ParsedAsk, *, today: date, exclude_company_
                           if s not in candidates)
 
     scored: list[tuple[int, list[float], dict[int, list[TermHit]], tuple[float, str] | None]] = []
+    rejected: set[int] = set()
     for slot in candidates:
         rec = index.records[slot]
         a = cache.get(index, slot)
         geo = geo_fit(a, ask.places)
         g = geo_factor(geo[0]) if geo is not None else 1.0
         c = w.limited_factor if rec.capacity == "limited" else 1.0
+        # What the asker said they do not want, as the partner's own line of work ("not a training
+        # course": a training company) counts against it.
+        x = 1.0
+        if any(a.term_weights.get(t.key, 0.0) >= w.excluded_min_weight for t in ask.excluded):
+            x = w.excluded_factor
+            rejected.add(slot)  # never proposed; at most a lead
         need_scores, need_hits = [], {}
         for i, need in enumerate(ask.needs):
             rel, hits = _relevance(index, a, need, ask.context_terms, w)
-            need_scores.append(100.0 * rel * g * c)
+            need_scores.append(100.0 * rel * g * c * x)
             need_hits[i] = hits
         scored.append((slot, need_scores, need_hits, geo))
 
@@ -273,7 +280,7 @@ def rank(index: DirectoryIndex, ask: ParsedAsk, *, today: date, exclude_company_
         return (-round(value, 1), open_counts.get(cid, 0), ask.tiebreak(cid))
 
     by_slot = {s: (ns, nh, geo) for s, ns, nh, geo in scored}
-    eligible = [s for s, ns, _, _ in scored if concept(ns) >= min_score]
+    eligible = [s for s, ns, _, _ in scored if concept(ns) >= min_score and s not in rejected]
     picks: list[int] = []
     if len(ask.needs) > 1:
         for i in range(len(ask.needs)):

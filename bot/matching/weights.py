@@ -38,6 +38,8 @@ class Weights:
     industry_only_factor: float = 0.5  # serving the asker's industry is not doing what was asked
     context_cap: float = 0.35  # the most a need's unmatched context takes off
     extra_need_share: float = 0.15  # each further need a partner covers adds this share of its score
+    excluded_factor: float = 0.5  # a partner whose line of work the asker excluded ("not a training course")
+    excluded_min_weight: float = 0.8  # ... found in its capabilities or partner type
     # -- geography ----------------------------------------------------------------------------
     geo_floor: float = 0.4  # geo factor for a partner that serves elsewhere
 

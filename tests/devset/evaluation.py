@@ -128,14 +128,16 @@ def metrics(shown: list[tuple[str, bool]] | list[str], relevant: dict[str, int])
     pairs = [(s, True) if isinstance(s, str) else s for s in shown]
     if not relevant:
         ok = 0.0 if any(strong for _n, strong in pairs) else 1.0
-        return {"mrr": ok, "p1": ok, "ndcg": ok}
+        return {"mrr": ok, "p1": ok, "ndcg": ok, "strong_p1": ok}
     top = [name for name, _strong in pairs][:K]
+    # Proposed and right: the first result is strong (not a lead) and relevant.
+    strong_p1 = 1.0 if pairs and pairs[0][1] and relevant.get(pairs[0][0], 0) > 0 else 0.0
     rr = next((1.0 / (i + 1) for i, name in enumerate(top) if relevant.get(name, 0) > 0), 0.0)
     p1 = 1.0 if top and relevant.get(top[0], 0) > 0 else 0.0
     dcg = sum((2 ** relevant.get(name, 0) - 1) / math.log2(i + 2) for i, name in enumerate(top))
     ideal = sorted(relevant.values(), reverse=True)[:K]
     idcg = sum((2 ** g - 1) / math.log2(i + 2) for i, g in enumerate(ideal))
-    return {"mrr": rr, "p1": p1, "ndcg": dcg / idcg if idcg else 0.0}
+    return {"mrr": rr, "p1": p1, "ndcg": dcg / idcg if idcg else 0.0, "strong_p1": strong_p1}
 
 
 HOLDOUT = DEVSET / "holdout.yaml"
