@@ -187,8 +187,10 @@ def _submit_view(bot, call, *, user: str, text: str = "Not a fit for this custom
     for block in view.get("blocks") or []:
         if block.get("type") == "input":
             element = block.get("element") or {}
-            values[block["block_id"]] = {element.get("action_id", "value"):
-                                         {"type": element.get("type", "plain_text_input"), "value": text}}
+            kind = element.get("type", "plain_text_input")
+            answer = ({"type": kind, "selected_option": element["options"][0]} if kind == "static_select"
+                      else {"type": kind, "value": text})
+            values[block["block_id"]] = {element.get("action_id", "value"): answer}
     return bot.slack.view_submission(view.get("callback_id", ""), values, user_id=user,
                                      private_metadata=view.get("private_metadata", ""))
 
@@ -197,6 +199,16 @@ def prepare_decline_modal(bot) -> dict:
     state = prepare_requested(bot)
     bot.slack.block_action("intro_decline", state["intro_id"], user_id=MANAGER, channel_id=APPROVALS,
                            message=message_of(state["approval_call"]))
+    calls = bot.fake.wait_for("views.open", 1, where=lambda c: "_answer" in c.args)
+    bot.fake.settle(quiet=0.3)
+    state["modal_call"] = calls[-1]
+    return state
+
+
+def prepare_not_a_fit_modal(bot) -> dict:
+    state = prepare_introduced(bot)
+    _click_last(bot, {**state, "_calls": list(bot.fake.calls), "_responses": list(bot.fake.responses)},
+                "intro_not_a_fit", user=TARGET_USER)
     calls = bot.fake.wait_for("views.open", 1, where=lambda c: "_answer" in c.args)
     bot.fake.settle(quiet=0.3)
     state["modal_call"] = calls[-1]
@@ -235,8 +247,10 @@ SCENARIOS: dict[str, Scenario] = {s.name: s for s in [
     Scenario("decline_submit", prepare_decline_modal,
              lambda bot, st: _submit_view(bot, st["modal_call"], user=MANAGER),
              ("conversations.open", "chat.postMessage", "chat.update")),
-    Scenario("not_a_fit", prepare_introduced,
-             lambda bot, st: _click_last(bot, st, "intro_not_a_fit", user=TARGET_USER),
+    Scenario("not_a_fit_open", prepare_introduced,
+             lambda bot, st: _click_last(bot, st, "intro_not_a_fit", user=TARGET_USER), ("views.open",)),
+    Scenario("not_a_fit", prepare_not_a_fit_modal,
+             lambda bot, st: _submit_view(bot, st["modal_call"], user=TARGET_USER),
              ("conversations.open", "chat.postMessage", "chat.update")),
     Scenario("followup_job", prepare_introduced,
              lambda bot, st: run_jobs_after(bot, days=bot.settings.followup_days + 1),

@@ -38,19 +38,21 @@ def test_approve_opens_channel_and_introduces(make_bot, tmp_path):
     assert len(topic) == 1 and "Cactus Comms" in topic[0].args["topic"] and topic[0].args["channel"] == channel
 
     posts = bot.fake.calls_to("chat.postMessage")
-    intro_post = [p for p in posts if p.args["channel"] == channel]
-    assert len(intro_post) == 1
-    shown = str(intro_post[0].args["blocks"])
+    intro_post, rules_post = [p for p in posts if p.args["channel"] == channel]
+    assert intro_post.args["text"] == "Meet Cactus Comms, Inc. and Desert Phone Apps"
+    shown = str(intro_post.args["blocks"])
     for expected in ("Cactus Comms", "Desert Phone Apps", "custom apps on IP phone touch screens",
-                     "builds IP phone apps", "Suggested next step", "Rules of engagement",
-                     "Be responsive within 2 business days", f"<@{MANAGER}>"):
+                     "Builds IP phone apps", "First step", f"<@{REQUESTER_USER}>, share the customer's need",
+                     f"<@{TARGET_USER}> <@U0TARGET02>", f"<@{MANAGER}>", "rules of engagement are pinned"):
         assert expected in shown
-    buttons = [e for b in intro_post[0].args["blocks"] if b["type"] == "actions" for e in b["elements"]]
-    assert [(e["action_id"], e["value"]) for e in buttons] == [("intro_not_a_fit", str(row.id))]
-    assert row.intro_message_ts == intro_post[0].args["_answer"]["ts"]
+    assert "Be responsive" not in shown and "score" not in shown
+    assert not [b for b in intro_post.args["blocks"] if b["type"] == "actions"]
+    assert row.intro_message_ts == intro_post.args["_answer"]["ts"]
+    # The rules are their own short message, and that one is pinned.
+    assert "Be responsive within 2 business days" in str(rules_post.args["blocks"])
 
     pins = bot.fake.calls_to("pins.add")
-    assert len(pins) == 1 and pins[0].args["timestamp"] == row.intro_message_ts
+    assert len(pins) == 1 and pins[0].args["timestamp"] == rules_post.args["_answer"]["ts"]
 
     dms = {p.args["channel"]: p.args["text"] for p in posts if p.args["channel"] in
            (REQUESTER_USER, TARGET_USER, "U0TARGET02")}
@@ -184,7 +186,8 @@ def test_uninvitable_user_is_reported_to_the_manager(bot):
     invited_ok = {c.args["users"] for c in bot.fake.calls_to("conversations.invite") if c.args["_answer"]["ok"]}
     assert invited_ok == {REQUESTER_USER, TARGET_USER, MANAGER}
     report = [p for p in bot.fake.calls_to("chat.postMessage") if p.args["channel"] == MANAGER]
-    assert len(report) == 1 and "<@U0TARGET02>" in report[0].args["text"] and "user_not_found" in report[0].args["text"]
+    assert len(report) == 1 and "<@U0TARGET02>" in report[0].args["text"] and "not found in this workspace" in report[0].args["text"]
+    assert "user_not_found" not in report[0].args["text"]  # people get words, not Slack error codes
     assert "intro_invite_failed" in audit_actions(bot.engine, row.id)
     assert len([p for p in bot.fake.calls_to("chat.postMessage") if p.args["channel"] == row.channel_id]) == 1
 

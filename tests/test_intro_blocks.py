@@ -58,8 +58,16 @@ def test_intro_message_fits_and_has_not_a_fit(make):
     blocks = b.intro_message(intro_id=3, ask=ask(LONG), requester=make(), target=make(), requester_user_ids=["U1"],
                              target_user_ids=["U2", "U3"], manager_id="U0M", score=50, reasons=[LONG] * 9, rules=LONG)
     check_blocks(blocks)
-    buttons = [e for blk in blocks if blk["type"] == "actions" for e in blk["elements"]]
-    assert [(e["action_id"], e["value"]) for e in buttons] == [("intro_not_a_fit", "3")]
+    # Not a fit is offered in the introduced partner's DM, not in the shared channel.
+    assert not [blk for blk in blocks if blk["type"] == "actions"]
+    assert "<@U1>, share the customer's need" in str(blocks) and "<@U2>, suggest two times" in str(blocks)
+    dm = b.intro_dm(intro_id=3, other_name=LONG, manager_id="U0M", link="https://x/archives/C1",
+                    channel_name="p2p-a-b", can_say_not_a_fit=True)
+    check_blocks(dm)
+    assert [e["action_id"] for blk in dm if blk["type"] == "actions" for e in blk["elements"]] == [
+        "intro_open_channel", "intro_not_a_fit"]
+    check_modal(b.not_a_fit_modal(intro_id=3, other_name=LONG))
+    check_blocks(b.rules_message(LONG))
     closed = b.intro_message_closed(blocks, company_name="Acme", user_id="U2", at=AT)
     check_blocks(closed)
     assert not [blk for blk in closed if blk["type"] == "actions"] and "not a fit" in str(closed)
@@ -68,7 +76,7 @@ def test_intro_message_fits_and_has_not_a_fit(make):
 def test_no_rules_section_without_rules():
     blocks = b.intro_message(intro_id=3, ask=ask(), requester=company(), target=company("B"), requester_user_ids=["U1"],
                              target_user_ids=["U2"], manager_id="U0M", score=0, reasons=[], rules=None)
-    assert "Rules of engagement" not in str(blocks)
+    assert "Rules of engagement" not in str(blocks) and "pinned" not in str(blocks)
 
 
 def test_followup_message_buttons_and_answer():

@@ -120,8 +120,9 @@ def test_an_outsider_cannot_answer(bot):
 def test_no_followup_for_a_not_a_fit_introduction(bot):
     s = seed(bot.engine)
     row = introduce(bot, s)
-    bot.slack.block_action("intro_not_a_fit", str(row.id), user_id=TARGET_USER, channel_id=row.channel_id,
-                           message={"ts": row.intro_message_ts})
+    bot.slack.view_submission("intro_not_a_fit_reason", {"not_a_fit_reason": {"not_a_fit_reason": {
+        "type": "static_select", "selected_option": {"value": "expertise"}}}}, user_id=TARGET_USER,
+        private_metadata=str(row.id))
     wait_until(lambda: intro(bot.engine, row.id).state == IntroState.NOT_A_FIT)
     bot.clock.advance(days=30)
     assert run_due(bot.ctx)["intro_followups"] == 0

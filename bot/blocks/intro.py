@@ -15,6 +15,9 @@ from bot.text import plain, safe
 APPROVE = "intro_approve"
 DECLINE = "intro_decline"
 NOT_A_FIT = "intro_not_a_fit"
+NOT_A_FIT_CALLBACK = "intro_not_a_fit_reason"
+NOT_A_FIT_BLOCK, NOT_A_FIT_NOTE = "not_a_fit_reason", "not_a_fit_note"
+OPEN_CHANNEL = "intro_open_channel"
 # One action_id per follow-up button: Slack refuses a block whose elements share an action_id
 # ("action_id ... should be unique among all other action_ids in the containing block",
 # https://api.slack.com/reference/block-kit/block-elements#button). Handlers match the prefix.
@@ -217,40 +220,118 @@ def decline_reason_modal(*, intro_id: int, target_name: str, from_home: bool = F
 
 
 # -- the introduction channel ------------------------------------------------------------
+def _who(company) -> str:
+    """'ISV: custom applications for Cisco IP phones' — what a company is, in a few words."""
+    what = _cut((company.capabilities or [""])[0], 70)
+    kind = safe(company.partner_type, 60)
+    return ": ".join(p for p in (kind, what) if p) or "partner"
+
+
 def intro_message(*, intro_id: int, ask, requester, target, requester_user_ids: list[str],
                   target_user_ids: list[str], manager_id: str, score: float, reasons: list[str],
-                  rules: str | None) -> list[dict]:
-    """The introduction posted in the new private channel."""
-    people_a = " ".join(f"<@{u}>" for u in requester_user_ids) or "—"
-    people_b = " ".join(f"<@{u}>" for u in target_user_ids) or "—"
-    blocks = [
-        {"type": "header", "text": {"type": "plain_text", "text": plain(
-            f"Meet {requester.name} and {target.name}", 150)}},
-        _section(f"Hello {people_a} and {people_b}! <@{manager_id}> approved this introduction "
-                 f"through the partner program."),
-        _section(f"*{safe(requester.name, 120)}* ({people_a})\n" + company_summary(requester)),
-        _section(f"*{safe(target.name, 120)}* ({people_b})\n" + company_summary(target)),
-        _section(ask_summary(ask)),
-        _section(reasons_text(reasons, score)),
-        _section("*Suggested next step*\nSet up a 30-minute call this week: "
-                 f"{safe(requester.name, 120)} shares the customer's need, {safe(target.name, 120)} "
-                 "shows how it has solved similar ones, and you agree who follows up with the customer."),
+                  rules: str | None, at: datetime | None = None) -> list[dict]:
+    """The introduction posted in the new channel: three warm lines (who each is, why they fit,
+    who goes first), the customer's context, who introduced them. The rules of engagement are a
+    message of their own (`rules_message`), pinned; "Not a fit" is offered to the introduced
+    partner in their DM, where only they see it."""
+    people_a = " ".join(f"<@{u}>" for u in requester_user_ids) or safe(requester.name, 120)
+    people_b = " ".join(f"<@{u}>" for u in target_user_ids) or safe(target.name, 120)
+    first_a = f"<@{requester_user_ids[0]}>" if requester_user_ids else safe(requester.name, 120)
+    first_b = f"<@{target_user_ids[0]}>" if target_user_ids else safe(target.name, 120)
+    why = plain_reasons(reasons, limit=3, skip=tuple(target.capabilities[:1]))
+    fits = "; ".join(safe(r, 200) for r in why) or "what they do matches the need"
+    lines = [
+        f":wave: *{safe(requester.name, 120)}* ({people_a}, {_who(requester)}) is looking for "
+        f"*{_cut(ask.text, 200)}*.",
+        f":handshake: *{safe(target.name, 120)}* ({people_b}, {_who(target)}) fits: {fits}.",
+        f":point_right: *First step:* {first_a}, share the customer's need here; {first_b}, suggest two times "
+        "for a 30-minute call this week.",
     ]
+    blocks = [_section("\n".join(lines)[:3000])]
+    customer = [safe(v, 100) for v in (getattr(ask, "industry", None), getattr(ask, "region", None),
+                                      getattr(ask, "timing", None)) if v]
+    if getattr(ask, "context", None) or customer:
+        text = "*The customer*"
+        if ask.context:
+            text += f"\n>{_short(ask.context, 1500)}"
+        if customer:
+            text += "\n" + " · ".join(customer)
+        blocks.append(_section(text))
+    note = f"Introduced by <@{manager_id}>" + (f" · {slack_date(at)}" if at else "")
     if rules:
-        blocks.append(_section("*Rules of engagement*\n" + safe(rules, 2800)))
-    blocks.append({"type": "actions", "block_id": f"intro_fit_{intro_id}", "elements": [
-        _button("Not a fit", NOT_A_FIT, str(intro_id))]})
-    blocks.append(_context(f"If this is not a fit, {safe(target.name, 120)} can say so with the button; "
-                           f"the requester is told. Introduction #{intro_id}"))
+        note += " · :pushpin: the rules of engagement are pinned in this channel"
+    blocks.append(_context(note))
     return blocks
+
+
+def intro_text(requester_name: str, target_name: str) -> str:
+    """The introduction's notification text (escaped: Slack reads `text` as mrkdwn)."""
+    return f"Meet {safe(requester_name, 120)} and {safe(target_name, 120)}"
+
+
+def rules_message(rules: str) -> list[dict]:
+    """The program's rules of engagement: a short message of its own, pinned in the channel."""
+    return [_section(":pushpin: *Rules of engagement*\n" + safe(rules, 2800))]
+
+
+def intro_dm(*, intro_id: int, other_name: str, manager_id: str, link: str, channel_name: str | None,
+             can_say_not_a_fit: bool) -> list[dict]:
+    """The DM telling a partner they were introduced; the introduced partner (only) gets Not a fit."""
+    channel = f"#{channel_name}" if channel_name else "your channel"
+    blocks = [_section(f":handshake: You've been introduced to *{safe(other_name, 120)}* by <@{manager_id}>. "
+                       f"Say hello in <{link}|{safe(channel, 90)}>.")]
+    elements = [{"type": "button", "action_id": OPEN_CHANNEL, "url": link[:3000],
+                 "text": {"type": "plain_text", "text": "Open the channel"}, "style": "primary"}]
+    if can_say_not_a_fit:
+        elements.append(_button("Not a fit", NOT_A_FIT, str(intro_id)))
+    blocks.append({"type": "actions", "block_id": f"intro_dm_{intro_id}", "elements": elements})
+    return blocks
+
+
+NOT_A_FIT_REASONS = (("expertise", "Not what we do"), ("capacity", "No capacity right now"),
+                     ("region", "We don't cover that region"), ("conflict", "Conflict with an existing customer"),
+                     ("other", "Another reason"))
+
+
+def not_a_fit_modal(*, intro_id: int, other_name: str) -> dict:
+    """Confirm Not a fit and say why (the requester is told, kindly)."""
+    return {
+        "type": "modal", "callback_id": NOT_A_FIT_CALLBACK, "private_metadata": str(intro_id),
+        "title": {"type": "plain_text", "text": "Not a fit?"},
+        "submit": {"type": "plain_text", "text": "Close introduction"},
+        "close": {"type": "plain_text", "text": "Keep it open"},
+        "blocks": [
+            _section(f"This closes the introduction to *{safe(other_name, 120)}*. They are told your reason; "
+                     "the channel stays, so you can still talk."),
+            {"type": "input", "block_id": NOT_A_FIT_BLOCK, "label": {"type": "plain_text", "text": "Why?"},
+             "element": {"type": "static_select", "action_id": NOT_A_FIT_BLOCK,
+                         "placeholder": {"type": "plain_text", "text": "Choose a reason"},
+                         "options": [{"text": {"type": "plain_text", "text": label}, "value": value}
+                                     for value, label in NOT_A_FIT_REASONS]}},
+            {"type": "input", "block_id": NOT_A_FIT_NOTE, "optional": True,
+             "label": {"type": "plain_text", "text": "A word for them (optional)"},
+             "element": {"type": "plain_text_input", "action_id": NOT_A_FIT_NOTE, "multiline": True,
+                         "max_length": 500}},
+        ],
+    }
+
+
+def not_a_fit_reason(values: dict) -> str | None:
+    """The reason from a submitted Not a fit modal: 'No capacity right now — busy until May', or None."""
+    chosen = ((values.get(NOT_A_FIT_BLOCK) or {}).get(NOT_A_FIT_BLOCK) or {}).get("selected_option") or {}
+    label = dict(NOT_A_FIT_REASONS).get(chosen.get("value") or "")
+    if label is None:
+        return None
+    note = " ".join((((values.get(NOT_A_FIT_NOTE) or {}).get(NOT_A_FIT_NOTE) or {}).get("value") or "").split())
+    return f"{label} — {note[:500]}" if note else label
 
 
 def intro_message_closed(blocks: list[dict], *, company_name: str, user_id: str, at: datetime) -> list[dict]:
     """The intro post after Not a fit: the button gives way to who said so."""
     kept = [b for b in blocks if b.get("type") != "actions" and not str(b.get("block_id", "")).startswith("intro_fit")]
     kept = [b for b in kept if b.get("type") != "context"]
-    kept.append(_section(f":wave: <@{user_id}> ({safe(company_name, 120)}) said this is *not a fit* on {when(at)}. "
-                         "The introduction is closed."))
+    kept.append(_context(f":heavy_minus_sign: <@{user_id}> ({safe(company_name, 120)}) said this is not a fit · "
+                         f"{slack_date(at)}. The introduction is closed."))
     return kept
 
 

@@ -10,6 +10,8 @@ STRONG_SCORE = 75.0  # at or above: "Strong match"; below (but shown): "Possible
 
 # "unified communications ≈ 'UC'" says how the matcher read a word: true, but jargon to a partner.
 _READ_AS = re.compile(r"\s*\([^()]*≈[^()]*\)")
+# "for “cisco UC install”: …" says which part of a multi-need ask a reason answers.
+_FOR_PART = re.compile(r"^for “[^”]*”:\s*")
 
 
 def match_label(score: float | None, confidence: str | None = None) -> str:
@@ -19,12 +21,14 @@ def match_label(score: float | None, confidence: str | None = None) -> str:
     return "Strong match" if (score or 0) >= STRONG_SCORE else "Possible match"
 
 
-def plain_reasons(reasons: list[str] | None, *, limit: int = 4) -> list[str]:
-    """The matcher's reasons in plain words: how it read a word ('x ≈ y') is left out."""
+def plain_reasons(reasons: list[str] | None, *, limit: int = 4, skip: tuple[str, ...] = ()) -> list[str]:
+    """The matcher's reasons in plain words: how it read a word ('x ≈ y') and which part of the
+    ask a reason answers are left out, as are reasons equal to one in `skip` (already shown)."""
     out: list[str] = []
+    skipped = {s.strip().lower() for s in skip}
     for reason in reasons or []:
-        text = _READ_AS.sub("", str(reason)).strip()
-        if not text or "≈" in text:
+        text = _FOR_PART.sub("", _READ_AS.sub("", str(reason)).strip())
+        if not text or "≈" in text or text.lower() in skipped:
             continue
         text = text[0].upper() + text[1:]
         if text not in out:

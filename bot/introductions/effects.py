@@ -41,6 +41,11 @@ log = logging.getLogger(__name__)
 UNINVITABLE = {"user_not_found", "user_is_restricted", "user_is_ultra_restricted", "cant_invite", "user_disabled",
                "ura_max_channels", "not_allowed", "invalid_user", "user_is_bot", "cant_invite_users", "missing_user",
                "team_not_found", "not_in_team", "invitee_cant_see_channel"}
+# Said to people instead of Slack's error codes.
+INVITE_PROBLEMS = {"user_not_found": "not found in this workspace", "user_disabled": "deactivated",
+                   "user_is_restricted": "a guest who can't be added", "user_is_ultra_restricted":
+                   "a single-channel guest", "user_is_bot": "a bot", "ura_max_channels": "a guest at their channel limit",
+                   "cant_invite": "Slack would not invite them", "not_in_team": "not in this workspace"}
 HARMLESS_INVITE = {"already_in_channel", "cant_invite_self"}
 UNDELIVERABLE_DM = {"channel_not_found", "user_not_found", "cannot_dm_bot", "user_disabled", "not_in_channel",
                     "is_archived", "messages_tab_disabled", "restricted_action"}
@@ -240,9 +245,11 @@ def _approval_effects(run: _Run) -> bool:
             with session_scope(ctx.engine) as session:
                 audit.record(session, actor="system", action="intro_invite_failed", entity=ENTITY,
                              entity_id=intro.id, detail={"users": failed}, at=ctx.clock.now())
-            listing = ", ".join(f"<@{u}> ({err})" for u, err in failed.items())
+            listing = ", ".join(f"<@{u}> ({INVITE_PROBLEMS.get(err, 'Slack would not invite them')})"
+                                for u, err in failed.items())
             client.chat_postMessage(channel=manager, text=(
-                f"I could not invite {listing} to <#{intro.channel_id}> for introduction #{intro.id}. "
+                f"I could not invite {listing} to <#{intro.channel_id}>, the channel of "
+                f"{escape(s.requester.name)} and {escape(s.target.name)}. "
                 "The others are in; please add them by hand or link another Slack user to the company."))
         run.mark(s, "invited")
 
@@ -260,32 +267,42 @@ def _approval_effects(run: _Run) -> bool:
         message = blocks.intro_message(
             intro_id=intro.id, ask=s.ask, requester=s.requester, target=s.target,
             requester_user_ids=s.requester_users, target_user_ids=s.target_users, manager_id=manager,
-            score=intro.score, reasons=intro.reasons, rules=ctx.settings.rules_of_engagement)
+            score=intro.score, reasons=intro.reasons, rules=ctx.settings.rules_of_engagement,
+            at=intro.decided_at)
         resp = client.chat_postMessage(channel=intro.channel_id, blocks=message, unfurl_links=False,
-                                       text=f"Introduction: {blocks.approval_text(s.requester.name, s.target.name)}")
+                                       text=blocks.intro_text(s.requester.name, s.target.name))
         intro.intro_message_ts = resp["ts"]
         run.save(intro_message_ts=resp["ts"])
 
+    rules = ctx.settings.rules_of_engagement
+    if rules and not any(step.startswith("rules:") for step in done):
+        # The rules are their own short message, so the pin shows them and nothing else.
+        resp = client.chat_postMessage(channel=intro.channel_id, blocks=blocks.rules_message(rules),
+                                       text="Rules of engagement", unfurl_links=False)
+        run.mark(s, f"rules:{resp['ts']}")
+    rules_ts = next((step.split(":", 1)[1] for step in s.intro.effects_done if step.startswith("rules:")), None)
     # Pinned so that people who join later (outside contacts accepting the invitation) read it.
-    pin = ctx.settings.rules_of_engagement or any(c.contact_emails for c in (s.requester, s.target))
-    if pin and "pinned" not in done:
-        try:
-            client.pins_add(channel=intro.channel_id, timestamp=intro.intro_message_ts)
-        except SlackApiError as exc:
-            if _error(exc) != "already_pinned":
-                raise
+    outside = any(c.contact_emails for c in (s.requester, s.target))
+    if rules_ts and outside and "pinned_intro" not in done:
+        _pin(client, intro.channel_id, intro.intro_message_ts)
+        run.mark(s, "pinned_intro")
+    pin_ts = rules_ts or (intro.intro_message_ts if outside else None)
+
+    if pin_ts and "pinned" not in done:
+        _pin(client, intro.channel_id, pin_ts)
         run.mark(s, "pinned")
 
     link = _link(ctx, intro.channel_id, intro.intro_message_ts)
-    for user, other in [(s.intro.requester_user_id, s.target), *[(u, s.requester) for u in s.target_users]]:
+    dms = [(s.intro.requester_user_id, s.target, False), *[(u, s.requester, True) for u in s.target_users]]
+    for user, other, introduced_partner in dms:
         if f"dm:{user}" in done:
             continue
-        from bot.text import escape
-
         text = (f":handshake: You've been introduced to *{escape(other.name)}* by <@{manager}>. "
                 f"Say hello in the private channel: <{link}|#{intro.channel_name}>")
+        dm = blocks.intro_dm(intro_id=intro.id, other_name=other.name, manager_id=manager, link=link,
+                             channel_name=intro.channel_name, can_say_not_a_fit=introduced_partner)
         try:
-            client.chat_postMessage(channel=user, text=text, unfurl_links=False)
+            client.chat_postMessage(channel=user, text=text, blocks=dm, unfurl_links=False)
         except SlackApiError as exc:
             if _error(exc) not in UNDELIVERABLE_DM:
                 raise
@@ -308,6 +325,14 @@ def _approval_effects(run: _Run) -> bool:
         connect.send_due(ctx, intro_id=intro.id)  # each invitation claimed on its own; the job retries
         connect.update_status(ctx, intro.id)
     return finished
+
+
+def _pin(client, channel: str, ts: str) -> None:
+    try:
+        client.pins_add(channel=channel, timestamp=ts)
+    except SlackApiError as exc:
+        if _error(exc) != "already_pinned":
+            raise
 
 
 def approved_text(ctx: BotContext, intro_id: int) -> str:
@@ -481,9 +506,7 @@ def after_decline(ctx: BotContext, intro_id: int) -> None:
         "You are welcome to run `/findpartner` again or reach out to the partner team."))
 
 
-def after_not_a_fit(ctx: BotContext, intro_id: int, user_id: str) -> None:
-    from bot.text import escape
-
+def after_not_a_fit(ctx: BotContext, intro_id: int, user_id: str, reason: str | None = None) -> None:
     s = load(ctx, intro_id)
     if s is None:
         return
@@ -492,7 +515,8 @@ def after_not_a_fit(ctx: BotContext, intro_id: int, user_id: str) -> None:
         original = blocks.intro_message(
             intro_id=intro.id, ask=s.ask, requester=s.requester, target=s.target,
             requester_user_ids=s.requester_users, target_user_ids=s.target_users, manager_id=intro.decided_by or "",
-            score=intro.score, reasons=intro.reasons, rules=ctx.settings.rules_of_engagement)
+            score=intro.score, reasons=intro.reasons, rules=ctx.settings.rules_of_engagement,
+            at=intro.decided_at)
         closed = blocks.intro_message_closed(original, company_name=s.target.name, user_id=user_id,
                                              at=intro.closed_at or ctx.clock.now())
         try:
@@ -500,8 +524,9 @@ def after_not_a_fit(ctx: BotContext, intro_id: int, user_id: str) -> None:
                                    text=f"{escape(s.target.name)} said this introduction is not a fit.")
         except SlackApiError as exc:
             log.warning("introduction %s: intro message update failed: %s", intro.id, _error(exc))
+    why = f"\n>Their reason: {escape(reason)}" if reason else ""
     ctx.client.chat_postMessage(channel=intro.requester_user_id, unfurl_links=False, text=(
-        f"*{escape(s.target.name)}* has said your introduction is not a fit this time, so it is closed. "
+        f"*{escape(s.target.name)}* has said your introduction is not a fit this time, so it is closed.{why}\n"
         "Thanks for trying — `/findpartner` can suggest other partners."))
 
 

@@ -210,7 +210,27 @@ def decline(ctx: BotContext, *, intro_id: int, manager_id: str, reason: str) -> 
 
 
 # -- after the introduction --------------------------------------------------------------
-def not_a_fit(ctx: BotContext, *, intro_id: int, user_id: str) -> Result:
+def can_say_not_a_fit(ctx: BotContext, *, intro_id: int, user_id: str) -> Result:
+    """Before the Not a fit modal opens: only the introduced partner's users, on an open introduction.
+    On success `message` is the requester's company name."""
+    from bot.text import escape
+
+    with session_scope(ctx.engine) as session:
+        intro = q.get_intro(session, intro_id=intro_id)
+        if intro is None:
+            return Result(False, "That introduction no longer exists.")
+        company = get_company_for_user(session, slack_user_id=user_id)
+        if company is None or company.id != intro.target_company_id:
+            target = get_company(session, company_id=intro.target_company_id)
+            who = escape(target.name) if target else "the introduced partner"
+            return Result(False, f"Only {who} can mark this introduction as not a fit.", intro_id)
+        if intro.state not in (IntroState.APPROVED, IntroState.INTRODUCED):
+            return Result(False, f"This introduction {_state_words(intro)}.", intro_id)
+        requester = get_company(session, company_id=intro.requester_company_id) if intro.requester_company_id else None
+        return Result(True, requester.name if requester else "the requester", intro_id)
+
+
+def not_a_fit(ctx: BotContext, *, intro_id: int, user_id: str, reason: str | None = None) -> Result:
     """The introduced partner says the introduction is not a fit: it is closed."""
     now = ctx.clock.now()
     with session_scope(ctx.engine) as session:
@@ -231,7 +251,8 @@ def not_a_fit(ctx: BotContext, *, intro_id: int, user_id: str) -> Result:
             return Result(False, f"This introduction {_state_words(intro)}.", intro_id)
         q.upsert_outcome(session, intro_id=intro_id, company_id=company.id, user_id=user_id,
                          outcome=OutcomeKind.NO_FIT.value, deal_value=None, now=now)
-        audit.record(session, actor=user_id, action="intro_not_a_fit", entity=ENTITY, entity_id=intro_id, at=now)
+        audit.record(session, actor=user_id, action="intro_not_a_fit", entity=ENTITY, entity_id=intro_id, at=now,
+                     detail={"reason": reason[:600]} if reason else None)
     return Result(True, "Thanks for letting us know — the introduction is closed and the requester has been told.",
                   intro_id)
 

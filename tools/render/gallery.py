@@ -169,9 +169,27 @@ def intro_message(w: World) -> Surface:
     kwargs = _approval_kwargs(w)
     blocks = intro.intro_message(intro_id=7, ask=w.ask, requester=w.requester, target=w.target,
                                  requester_user_ids=[BOB], target_user_ids=[DANA], manager_id=MARIA,
-                                 score=kwargs["score"], reasons=kwargs["reasons"], rules=RULES)
+                                 score=kwargs["score"], reasons=kwargs["reasons"], rules=RULES, at=NOW)
+    rules = _message(intro.rules_message(RULES), "Rules of engagement", time="9:02 AM · 📌 pinned")[0]
+    html, kind, payload = _message(blocks, intro.intro_text(w.requester.name, w.target.name))
     return Surface("introduction", "Bob, Dana and Maria in the new #p2p-ipcelerate-calence channel",
-                   _message(blocks, f"Introduction: {intro.approval_text(w.requester.name, w.target.name)}"))
+                   (html + '<div style="height:12px"></div>' + rules, kind, payload))
+
+
+def intro_dm(w: World) -> Surface:
+    from bot.blocks import intro
+
+    blocks = intro.intro_dm(intro_id=7, other_name=w.requester.name, manager_id=MARIA, link="https://x/archives/C0P2P",
+                            channel_name="p2p-ipcelerate-calence", can_say_not_a_fit=True)
+    return Surface("introduction-dm", "Dana's DM (the introduced partner: only Dana's side sees Not a fit)",
+                   _message(blocks, f"You've been introduced to {w.requester.name}"))
+
+
+def not_a_fit_modal(w: World) -> Surface:
+    from bot.blocks import intro
+
+    return Surface("not-a-fit-modal", "Not a fit asks Dana to confirm and say why",
+                   _modal(intro.not_a_fit_modal(intro_id=7, other_name=w.requester.name)), 600)
 
 
 def followup(w: World) -> Surface:
@@ -323,7 +341,7 @@ def profile_modal(w: World) -> Surface:
 
 SURFACES: list[Callable[[World], Surface]] = [
     findpartner_results, findpartner_no_match, ask_modal, approval_request, approval_decided, profiles_modal, decline_modal,
-    intro_message, followup, followup_answered, deal_modal, nudge, digest,
+    intro_message, intro_dm, not_a_fit_modal, followup, followup_answered, deal_modal, nudge, digest,
     lambda w: digest(w, empty=True), partnerstats_partner, home_partner, home_manager, profile_card, profile_modal,
 ]
 

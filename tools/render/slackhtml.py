@@ -23,7 +23,7 @@ EMOJI = {
     "arrow_right": "➡️", "sparkles": "✨", "seedling": "🌱", "clipboard": "📋", "raised_hands": "🙌",
     "small_blue_diamond": "🔹", "small_orange_diamond": "🔸", "bell": "🔔", "zzz": "💤", "thumbsup": "👍",
     "+1": "👍", "muscle": "💪", "dart": "🎯", "mailbox_with_mail": "📬", "building_construction": "🏗️",
-    "office": "🏢", "globe_with_meridians": "🌐", "round_pushpin": "📍", "date": "📅", "telephone_receiver": "📞",
+    "office": "🏢", "globe_with_meridians": "🌐", "round_pushpin": "📍", "date": "📅", "telephone_receiver": "📞", "point_right": "👉", "mega": "📣", "chart": "📊",
 }
 
 _TOKEN = re.compile(r"<([^<>]+)>")
