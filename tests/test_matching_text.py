@@ -314,3 +314,13 @@ def test_the_askers_own_backstory_is_not_a_need(ask, need_words, not_need_words)
     surfaces = {t.surface for n in parse_ask(ask, idx).needs for t in n.terms}
     assert need_words <= surfaces, surfaces
     assert not (not_need_words & surfaces), surfaces
+
+
+@pytest.mark.parametrize(("said", "concept"), [
+    ("patients sit on hold for 20 minutes", "c:contact_center"),
+    ("nobody can lock or erase the stolen laptop", "c:mdm"),
+    ("get the machines to warn us before they break", "c:predictive_maintenance"),
+    ("the electric bill keeps climbing", "c:energy_management"),
+])
+def test_an_outcome_reads_as_the_capability_that_delivers_it(said, concept):
+    assert concept in [t.key for t in analyze_text(said, load_vocabulary())]

@@ -111,16 +111,19 @@ def parse_vocabulary(data: dict) -> Vocabulary:
         # The label itself is a term too ("unified communications").
         phrases.setdefault(tuple(tokens(concepts[cid].label)), cid)
     # `products`: product and platform names by the capability they imply ("FortiGate" is a managed
-    # firewall, "Jamf" device management): common knowledge of the field, kept as data.
-    for cid, names in (data.get("products") or {}).items():
-        if cid not in concepts:
-            raise VocabularyError(f"products: {cid!r} is not a concept")
-        for name in names or []:
-            if not isinstance(name, str):
-                raise VocabularyError(f"products of {cid!r}: {name!r} must be quoted text")
-            key = tuple(tokens(name))
-            if key and phrases.setdefault(key, cid) != cid:
-                raise VocabularyError(f"product {name!r} belongs to both {phrases[key]!r} and {cid!r}")
+    # firewall, "Jamf" device management); `everyday`: how people describe the need by its outcome
+    # ("sit on hold" is a contact centre, "lock or erase a stolen laptop" device management).
+    # Common knowledge of the field, kept as data.
+    for section in ("products", "everyday"):
+        for cid, names in (data.get(section) or {}).items():
+            if cid not in concepts:
+                raise VocabularyError(f"{section}: {cid!r} is not a concept")
+            for name in names or []:
+                if not isinstance(name, str):
+                    raise VocabularyError(f"{section} of {cid!r}: {name!r} must be quoted text")
+                key = tuple(tokens(name))
+                if key and phrases.setdefault(key, cid) != cid:
+                    raise VocabularyError(f"{section}: {name!r} belongs to both {phrases[key]!r} and {cid!r}")
     for c in concepts.values():
         for b in c.broader:
             if b not in concepts:
