@@ -373,9 +373,10 @@ def longest_gc_pause(log_path: Path, from_line: int = 0) -> str:
 
 
 def build_log(log_path: Path) -> str:
-    lines = [ln.split(": ", 2)[-1] for ln in log_path.read_text(errors="replace").splitlines()
-             if "directory: index" in ln]
-    return lines[-1] if lines else "-"
+    """What the serve log says about building, loading and saving the index."""
+    lines = [re.sub(r" (to|from) \S+", "", ln.split("directory: ", 1)[1])
+             for ln in log_path.read_text(errors="replace").splitlines() if "directory: index" in ln]
+    return "; ".join(lines) if lines else "-"
 
 
 def wait_for_saved_index(log_path: Path, timeout: float = 120.0) -> None:
@@ -475,7 +476,8 @@ def main(argv: list[str] | None = None) -> int:
             procs[0] = start_bot(fake, db_url, ports[0], logs[0].with_suffix(".restart.log"))
             restart_healthy = time.monotonic() - started
             _ack, answer, _ = ask_and_wait(ports[0], fake, askers[0], ASKS[1], timeout=600)
-            restart = (restart_healthy, restart_healthy + answer, build_log(logs[0].with_suffix(".restart.log")))
+            restart = (restart_healthy, restart_healthy + answer, build_log(logs[0].with_suffix(".restart.log")),
+                       peak_rss_mb(procs[0].pid))
 
         ms = [s * 1000 for s in sequential]
         ack_ms = [a * 1000 for a in results.ack]
@@ -489,7 +491,7 @@ def main(argv: list[str] | None = None) -> int:
               f"({built})")
         if restart:
             print(f"  after a restart: healthy in {restart[0]:.1f} s, first answer {restart[1]:.1f} s after start "
-                  f"({restart[2]})")
+                  f"({restart[2]}; peak resident memory {restart[3]:.0f} MB)")
         print(f"  time-to-results, one at a time ({len(ms)}): p50 {percentile(ms, 50):.0f} ms  "
               f"p95 {percentile(ms, 95):.0f} ms  max {max(ms):.0f} ms")
         if naive:

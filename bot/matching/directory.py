@@ -47,6 +47,7 @@ READ_CHUNK = 500
 # it only share it out (every answer of a burst late, none early) and starve the threads that
 # acknowledge requests. The snapshot itself needs no lock.
 RANKING_SLOTS = max(2, os.cpu_count() or 2)
+FREEZE_EVERY = 5_000
 # From this size the built index is saved for the next start (a smaller one builds in a second).
 PERSIST_FROM = 5_000
 
@@ -154,10 +155,14 @@ class Directory:
         index = self._seed if self._seed is not None else DirectoryIndex(*persist.matching_data())
         self._seed = None
         self.cache = AnalysisCache()
-        for row in conn.execute(select(_T).where(_T.c.deleted_at.is_(None)).order_by(_T.c.id)):
+        for n, row in enumerate(conn.execute(select(_T).where(_T.c.deleted_at.is_(None)).order_by(_T.c.id)), 1):
             index.upsert(record_from_row(row))
+            if n % FREEZE_EVERY == 0:
+                gc.freeze()
         # The index's millions of objects live as long as the snapshot: out of the collector's
-        # sight, full collections stay short however large the directory.
+        # sight (the permanent generation), full collections stay short however large the
+        # directory. Also every FREEZE_EVERY profiles while building: else each full collection
+        # walks all that is built so far (at 100k, pauses of 0.3-0.6 s, a third of the build).
         gc.freeze()
         log.log(logging.INFO if index.live >= PERSIST_FROM else logging.DEBUG, "directory: index of %d profiles built "
                 "in %.1f s", index.live, time.perf_counter() - started)

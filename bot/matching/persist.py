@@ -18,6 +18,7 @@ or write a file only costs the build. Files are the process's own (written atomi
 
 from __future__ import annotations
 
+import gc
 import hashlib
 import logging
 import os
@@ -69,9 +70,17 @@ def fingerprint() -> str:
 
 
 def _read(path: Path) -> dict | None:
+    enabled = gc.isenabled()
     try:
         with open(path, "rb") as fh:
-            data = pickle.load(fh)
+            # Millions of objects at once: without this, full collections during the load
+            # walk all loaded so far, again and again (it then takes twice as long).
+            gc.disable()
+            try:
+                data = pickle.load(fh)
+            finally:
+                if enabled:
+                    gc.enable()
     except FileNotFoundError:
         return None
     except Exception:  # a torn or foreign file: rebuilt
