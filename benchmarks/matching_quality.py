@@ -40,15 +40,20 @@ def table(path: Path, title: str) -> None:
     counts["all"] = len(asks)
     systems = list(figures)
     print(f"{title}: {len(asks)} graded asks; metrics at 5 over what is shown (strong results, else weak "
-          "leads); no-match: 1 when nothing strong is proposed")
-    header = f"{'kind':<14}{'asks':>5}  " + "  ".join(f"{s + ' MRR/P@1/nDCG':<24}" for s in systems)
+          "leads); no-match: 1 when nothing strong is proposed; sP@1: the first result is proposed and right")
+    header = f"{'kind':<14}{'asks':>5}  " + "  ".join(
+        f"{s + (' MRR/P@1/nDCG/sP@1' if s == 'matcher' else ' MRR/P@1/nDCG'):<{31 if s == 'matcher' else 24}}"
+        for s in systems)
     print(header)
     print("-" * len(header))
     for kind in [*kinds, "all"]:
         cells = []
         for s in systems:
             f = figures[s][kind]
-            cells.append(f"{f['mrr']:.2f} / {f['p1']:.2f} / {f['ndcg']:.2f}".ljust(24))
+            if s == "matcher":  # sP@1: the first result is proposed (strong) and right
+                cells.append(f"{f['mrr']:.2f} / {f['p1']:.2f} / {f['ndcg']:.2f} / {f['strong_p1']:.2f}".ljust(31))
+            else:
+                cells.append(f"{f['mrr']:.2f} / {f['p1']:.2f} / {f['ndcg']:.2f}".ljust(24))
         print(f"{kind:<14}{counts[kind]:>5}  " + "  ".join(cells))
 
 

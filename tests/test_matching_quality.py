@@ -11,7 +11,7 @@ import pytest
 
 from tests.devset.evaluation import BLIND8, HOLDOUT, KINDS, evaluate_once, kinds_of, load_asks
 
-HELD_OUT_FLOOR = {"mrr": 0.7, "ndcg": 0.65}
+HELD_OUT_FLOOR = {"mrr": 0.86, "ndcg": 0.78}  # measured 0.90 / 0.83 (hybrid ranking, issue 10)
 
 
 @pytest.fixture(scope="module")
@@ -58,11 +58,11 @@ def test_held_out_asks_stay_good_and_beat_the_baselines():
 def test_eighth_blind_set_issue_10_styles_stays_ahead_of_the_baselines():
     """Chatty, outcome-only, product names, codes, international places, slips, several needs,
     near misses (tests/devset/blind8.yaml; first run 0.44 vs BM25 0.46, see docs/matching.md).
-    Floors a little under the figures measured now; ahead of BM25 on every kind but product names."""
+    It has been tuned on since (it is development data now): floors a little under the figures
+    measured now (MRR@5 0.89, nDCG@5 0.85); ahead of BM25 on every kind."""
     figures = evaluate_once(BLIND8)
     mine = figures["matcher"]
-    assert mine["all"]["mrr"] >= 0.68 and mine["all"]["ndcg"] >= 0.62
-    assert mine["no-match"]["p1"] >= 0.75  # at most 2 in 8 near misses get a strong result
+    assert mine["all"]["mrr"] >= 0.85 and mine["all"]["ndcg"] >= 0.8
+    assert mine["no-match"]["p1"] >= 0.85  # at most 1 in 8 near misses gets a strong result
     for kind in kinds_of(load_asks(BLIND8)):
-        if kind != "product":
-            assert mine[kind]["mrr"] > figures["bm25"][kind]["mrr"], kind
+        assert mine[kind]["mrr"] > figures["bm25"][kind]["mrr"], kind

@@ -324,3 +324,11 @@ def test_the_askers_own_backstory_is_not_a_need(ask, need_words, not_need_words)
 ])
 def test_an_outcome_reads_as_the_capability_that_delivers_it(said, concept):
     assert concept in [t.key for t in analyze_text(said, load_vocabulary())]
+
+
+@pytest.mark.parametrize(("text", "name"), [
+    ("apparel brand in LA", "Los Angeles, California"), ("Baton Rouge, LA", "Baton Rouge, Louisiana"),
+    ("off the Strip in Vegas", "Las Vegas, Nevada"), ("an office in NYC", "New York City, New York"),
+])
+def test_what_people_call_large_cities(text, name):
+    assert [p.name for p in gazetteer().find(text)[0]] == [name]

@@ -154,7 +154,10 @@ _ASKER_SUBJECT = re.compile(r"^\W*(?:(?:hi|hey|hello|morning|so|ok|okay|well|als
                             re.I)
 _ASKS_FOR = re.compile(r"\b(?:need\w*|want\w*|look(?:ing)? for|seek\w*|search\w*|hir(?:e|ing)|requir\w*|who|anyone|"
                        r"anybody|someone|somebody|recommend\w*|help|find|ask\w*|wonder\w*|hoping|plan(?:ning)? to|"
-                       r"would like|'d like|trying to|about to|going to|have to|must)\b", re.I)
+                       r"would like|'d like|trying to|about to|going to|have to|must|"
+                       # a problem said in the first person is the need, not backstory
+                       r"nobody|no one|can't|cannot|can not|don't know|doesn't|won't|keeps?|problem\w*|issue\w*|"
+                       r"struggl\w*|fail\w*|broke\w*|stuck)\b", re.I)
 
 
 # "not a training course, an actual team": what follows "not" up to the clause's end is excluded.

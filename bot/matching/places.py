@@ -71,6 +71,10 @@ def _norm(name: str) -> str:
     return " ".join(tokens(name))
 
 
+# What people call some large cities ("in Vegas", "NYC", "in LA").
+CITY_NICKNAMES = {"nyc": "new york city", "philly": "philadelphia", "vegas": "las vegas", "nola": "new orleans",
+                  "la": "los angeles", "sf": "san francisco", "chi town": "chicago", "dfw": "dallas"}
+
 # Words after which a two-letter code names a place ("in PA", "across TX").
 CODE_PLACE_PREPOSITIONS = frozenset({"in", "near", "around", "across", "throughout", "from", "within", "outside",
                                      "inside", "to", "of", "covering", "serving", "statewide"})
@@ -157,6 +161,9 @@ class Gazetteer:
         for prefix, gids in aliases.items():
             if prefix not in self.language_words:
                 self.city_names[prefix] = gids
+        for nickname, full in CITY_NICKNAMES.items():
+            if full in self.city_names and nickname not in self.city_names:
+                self.city_names[nickname] = list(self.city_names[full])
         for gids in self.city_names.values():
             gids.sort(key=lambda g: -self.city_rows[g][5])
         self._city_ids = ids
@@ -345,6 +352,10 @@ class Gazetteer:
                 if size == 1 and len(name) == 2 and not lenient and not self._code_in_place_context(
                         i, words, raw_words, spans, text, found):
                     continue
+                # "in LA" is Los Angeles; "Baton Rouge, LA" (after a city) is Louisiana.
+                if size == 1 and raw in ("LA", "SF") and not (found and found[-1][1] == i):
+                    hit = (i, i + 1, self.city(self.city_names[CITY_NICKNAMES[name]][0]))
+                    break
                 place = self._name_to_place(name, raw, size, known_words, code_words, lenient)
                 if place is not None:
                     hit = (i, i + size, place)
