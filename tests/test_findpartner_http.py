@@ -18,7 +18,7 @@ def _dump(blocks) -> str:
 
 
 def _buttons(blocks: list[dict]) -> list[dict]:
-    return [b["accessory"] for b in blocks if b.get("accessory", {}).get("action_id") == "request_intro"]
+    return [e for b in blocks if b["type"] == "actions" for e in b["elements"] if e["action_id"] == "request_intro"]
 
 
 def _asks(engine) -> list[Ask]:

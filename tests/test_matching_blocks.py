@@ -34,16 +34,26 @@ def ranking(index, text, top=5):
     return rank(index, parse_ask(text, index), today=date(2026, 11, 2), top=top)
 
 
+def request_buttons(blocks):
+    return [e for b in blocks if b["type"] == "actions" for e in b["elements"] if e["action_id"] == "request_intro"]
+
+
 def test_results_have_reasons_scores_and_request_buttons(index):
     r = ranking(index, "cisco UC install plus custom ip phone apps for timecards in Tucson")
     text, blocks = results_message(ask_id=7, ranking=r, linked={1, 2})
     check_blocks(blocks)
     dumped = json.dumps(blocks, ensure_ascii=False)
     assert "Who covers which part" in dumped
-    buttons = [b["accessory"] for b in blocks if "accessory" in b]
+    buttons = request_buttons(blocks)
     assert {json.loads(b["value"])["company_id"] for b in buttons} == {1, 2}
-    assert all(b["action_id"] == "request_intro" and json.loads(b["value"])["ask_id"] == 7 for b in buttons)
-    assert "score *" in dumped and "partners for" in text.lower()
+    assert all(json.loads(b["value"])["ask_id"] == 7 for b in buttons)
+    # Plain labels, no raw scores or matcher jargon; one primary button at most; View profile for each.
+    assert "Strong match" in dumped and "score" not in dumped.lower() and "≈" not in dumped
+    assert "Places read" not in dumped and "partners for" in text.lower()
+    assert [b.get("style") for b in buttons].count("primary") == 1 and buttons[0].get("style") == "primary"
+    profiles = [e for b in blocks if b["type"] == "actions" for e in b["elements"]
+                if e["action_id"] == "view_partner_profile"]
+    assert len(profiles) == len([m for m in r.matches if m.strong])
     assert "no Slack user linked" not in dumped
 
 
@@ -53,7 +63,7 @@ def test_a_partner_without_slack_user_gets_a_note_instead_of_a_button(index):
     _text, blocks = results_message(ask_id=7, ranking=r, linked={1, 2})
     check_blocks(blocks)
     assert "no Slack user linked yet — ask a vendor manager" in json.dumps(blocks, ensure_ascii=False)
-    assert all(json.loads(b["accessory"]["value"])["company_id"] in {1, 2} for b in blocks if "accessory" in b)
+    assert all(json.loads(b["value"])["company_id"] in {1, 2} for b in request_buttons(blocks))
 
 
 def test_partner_text_is_escaped_and_cut_to_fit(index):
@@ -76,7 +86,7 @@ def test_no_match_message_is_honest(index):
     r = ranking(index, "underwater basket weaving")
     text, blocks = results_message(ask_id=3, ranking=r, linked=set())
     check_blocks(blocks)
-    assert "No partner" in text and not any("accessory" in b for b in blocks)
+    assert "No partner" in text and not request_buttons(blocks)
     _t, blocks = no_match_message("<!channel> stuff", ["<!channel> stuff"])
     assert "<!channel>" not in json.dumps(blocks)
 
@@ -88,13 +98,14 @@ def test_weak_leads_are_shown_apart_with_why_and_the_ask_stays_unmet(index):
     assert r.unmet and r.unmet_needs == r.needs
     lead = r.leads[0]
     assert lead.confidence == "weak" and lead.as_dict(r.ask)["confidence"] == "weak"
-    assert lead.reasons[0] == "closest: ‘timecard apps’"  # 'clocking in' is time and attendance
+    assert lead.reasons[0] == "closest: ‘timecard apps’"  # shown as "Closest: ‘timecard apps’"  # 'clocking in' is time and attendance
     text, blocks = results_message(ask_id=4, ranking=r, linked={2})
     check_blocks(blocks)
     dumped = json.dumps(blocks, ensure_ascii=False)
     assert "No partner" in text and "No strong match — closest leads" in dumped
     assert dumped.index("No partner in the directory") < dumped.index("closest leads") < dumped.index("IPcelerate")
-    assert [json.loads(b["accessory"]["value"])["company_id"] for b in blocks if "accessory" in b] == [2]
+    assert [json.loads(b["value"])["company_id"] for b in request_buttons(blocks)] == [2]
+    assert "Possible match" in dumped and "primary" not in dumped  # a lead is never the obvious choice
 
 
 def test_strong_results_carry_no_leads_heading(index):

@@ -141,3 +141,9 @@ def home_view(*, company, asks: list[dict], intros: list[dict], is_manager: bool
         blocks += _pending_blocks(pending[: max(0, room // 2)], pending_total)
     blocks.append(_context("Find a partner with `/findpartner` · your figures with `/partnerstats`"))
     return {"type": "home", "callback_id": "partnerbot_home", "blocks": blocks[:MAX_HOME_BLOCKS]}
+
+
+def ask_results_modal(blocks: list[dict]) -> dict:
+    """An ask's saved results in a modal (App Home → See matches)."""
+    return {"type": "modal", "callback_id": "ask_results", "title": {"type": "plain_text", "text": "Your matches"},
+            "close": {"type": "plain_text", "text": "Close"}, "blocks": blocks[:100]}

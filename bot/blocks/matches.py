@@ -5,8 +5,10 @@ Pure functions; partner-typed and user-typed text is escaped (mrkdwn) or plain (
 from __future__ import annotations
 
 import json
+from types import SimpleNamespace
 
-from bot.matching.scorer import Match, Ranking
+from bot.blocks.wording import match_label, plain_reasons, plural
+from bot.matching.scorer import Ranking
 from bot.text import safe
 
 REQUEST_INTRO = "request_intro"
@@ -40,57 +42,114 @@ def searching_text(text: str) -> str:
     return f":mag: Looking for partners for “{safe(text, 300)}”…"
 
 
-def request_button(ask_id: int, company_id: int) -> dict:
-    return {"type": "button", "action_id": REQUEST_INTRO, "text": {"type": "plain_text", "text": "Request intro"},
-            "style": "primary", "value": json.dumps({"ask_id": ask_id, "company_id": company_id})}
+REQUESTED = "request_intro_done"
+VIEW_PROFILE = "view_partner_profile"
+REQUESTED_LABELS = {"requested": "✓ Requested — waiting for approval", "awaiting_consent": "✓ Approved — waiting for them",
+                    "approved": "✓ Approved — setting up", "introduced": "✓ Introduced", "declined": "Declined",
+                    "not_a_fit": "Closed: not a fit", "closed": "✓ Closed"}
 
 
-def match_blocks(n: int, match: Match, *, ask_id: int, linked: bool) -> list[dict]:
-    """One partner: name, type and score, reasons, and the button (or why there is none)."""
-    head = f"*{n}. {safe(match.company, 150)}*"
+def request_button(ask_id: int, company_id: int, *, primary: bool = False) -> dict:
+    button = {"type": "button", "action_id": REQUEST_INTRO, "text": {"type": "plain_text", "text": "Request intro"},
+              "value": json.dumps({"ask_id": ask_id, "company_id": company_id})}
+    if primary:
+        button["style"] = "primary"
+    return button
+
+
+def _value(ask_id: int, company_id: int) -> str:
+    return json.dumps({"ask_id": ask_id, "company_id": company_id})
+
+
+def match_blocks(n: int, match, *, ask_id: int, linked: bool, state: str | None = None,
+                 primary: bool = False) -> list[dict]:
+    """One partner: name, type and a Strong / Possible label, plain reasons, then Request intro
+    (or what became of the request) and View profile. `match` is a Match or a saved result."""
+    head = f"*{safe(match.company, 150)}*"
     if match.partner_type:
         head += f" · {safe(match.partner_type, 60)}"
-    head += f" · score *{match.score:.0f}*/100"
-    lines = [head] + [f"• {safe(reason, 300)}" for reason in match.reasons]
-    section = _section("\n".join(lines)[:3000])
-    if linked:
-        section["accessory"] = request_button(ask_id, match.company_id)
-        section["block_id"] = f"match_{match.company_id}"
-        return [section]
-    return [section, _context(f":information_source: {NOT_LINKED}")]
+    head += f" · {match_label(match.score, getattr(match, 'confidence', None))}"
+    reasons = plain_reasons(match.reasons, limit=4)
+    text = head + ("\n" + " · ".join(safe(r, 300) for r in reasons) if reasons else "")
+    blocks = [_section(text[:3000])]
+    elements: list[dict] = []
+    if state is not None:  # requested already: the button says what became of it, and does nothing
+        elements.append({"type": "button", "action_id": REQUESTED, "value": _value(ask_id, match.company_id),
+                         "text": {"type": "plain_text", "text": REQUESTED_LABELS.get(state, "✓ Requested")}})
+    elif linked:
+        elements.append(request_button(ask_id, match.company_id, primary=primary))
+    elements.append({"type": "button", "action_id": VIEW_PROFILE, "value": _value(ask_id, match.company_id),
+                     "text": {"type": "plain_text", "text": "View profile"}})
+    blocks.append({"type": "actions", "block_id": f"match_{match.company_id}", "elements": elements})
+    if not linked and state is None:
+        blocks.append(_context(f":information_source: {NOT_LINKED}"))
+    return blocks
 
 
 def coverage_blocks(ranking: Ranking) -> list[dict]:
     """Who covers which part (only for asks with several needs)."""
     if len(ranking.ask.needs) < 2:
         return []
+    return _coverage([(need, [m.company for m in covering]) for need, covering in ranking.coverage()])
+
+
+def _coverage(parts: list[tuple[str, list[str]]]) -> list[dict]:
     lines = ["*Who covers which part*"]
-    for need, covering in ranking.coverage():
-        if covering:
-            names = ", ".join(f"*{safe(m.company, 80)}*" for m in covering[:3])
-            lines.append(f"• “{safe(need, 150)}” → {names}")
+    for need, names in parts:
+        if names:
+            lines.append(f"• “{safe(need, 150)}” → " + ", ".join(f"*{safe(n, 80)}*" for n in names[:3]))
         else:
             lines.append(f"• “{safe(need, 150)}” → nobody in the directory yet (recorded as unmet demand)")
     return [_section("\n".join(lines)[:3000])]
 
 
 def results_message(*, ask_id: int, ranking: Ranking, linked: set[int], asker_has_profile: bool = True,
-                    title: str | None = None) -> tuple[str, list[dict]]:
-    """The answer to an ask: (fallback text, blocks). `title`: the ask as shown (default: its text)."""
-    title = title or ranking.ask.text
-    if not ranking.strong:
-        fallback, blocks = no_match_message(title, ranking.needs)
-        return fallback, blocks + lead_blocks(ranking, ask_id=ask_id, linked=linked)
-    count = min(len(ranking.matches), MAX_SHOWN)
-    fallback = f"{count} partner{'s' if count != 1 else ''} for “{safe(title, 200)}”"
-    blocks: list[dict] = [_section(f"*Partners for* “{safe(title, 500)}”")]
-    if ranking.ask.places:
-        blocks.append(_context("Places read: " + ", ".join(safe(p.name, 80) for p in ranking.ask.places[:5])))
-    blocks += coverage_blocks(ranking)
-    blocks.append({"type": "divider"})
-    for n, match in enumerate(ranking.matches[:MAX_SHOWN], 1):
-        blocks += match_blocks(n, match, ask_id=ask_id, linked=match.company_id in linked)
-    tail = "Scores run 0–100. *Request intro* sends the request to a vendor manager for approval."
+                    title: str | None = None, requested: dict[int, str] | None = None,
+                    notice: str | None = None) -> tuple[str, list[dict]]:
+    """The answer to an ask: (fallback text, blocks). `title`: the ask as shown (default: its text);
+    `requested`: company id -> state of the introductions already requested from this ask;
+    `notice`: a line shown first (e.g. the answer to a Request intro click)."""
+    coverage = coverage_blocks(ranking) if ranking.strong else []
+    return render_results(ask_id=ask_id, title=title or ranking.ask.text, needs=ranking.needs,
+                          strong=ranking.strong, leads=ranking.leads, coverage=coverage, linked=linked,
+                          asker_has_profile=asker_has_profile, requested=requested, notice=notice)
+
+
+def saved_results_message(*, ask_id: int, title: str, needs: list[str], results: list[dict], linked: set[int],
+                          requested: dict[int, str] | None = None, notice: str | None = None,
+                          asker_has_profile: bool = True) -> tuple[str, list[dict]]:
+    """An ask's results again, from what was saved when it was answered (Ask.results): after a
+    Request intro click, and from the App Home's "See matches"."""
+    shown = [SimpleNamespace(company_id=r.get("company_id"), company=r.get("company") or "a partner",
+                             partner_type=r.get("partner_type") or "", score=r.get("score") or 0,
+                             reasons=r.get("reasons") or [], confidence=r.get("confidence") or "strong",
+                             covers=r.get("covers") or [])
+             for r in results if isinstance(r, dict) and r.get("company_id")]
+    strong = [m for m in shown if m.confidence != "weak"]
+    coverage = (_coverage([(need, [m.company for m in strong if need in m.covers]) for need in needs])
+                if strong and len(needs) > 1 else [])
+    return render_results(ask_id=ask_id, title=title, needs=needs, strong=strong,
+                          leads=[m for m in shown if m.confidence == "weak"], coverage=coverage, linked=linked,
+                          asker_has_profile=asker_has_profile, requested=requested, notice=notice)
+
+
+def render_results(*, ask_id: int, title: str, needs: list[str], strong: list, leads: list, coverage: list[dict],
+                   linked: set[int], asker_has_profile: bool, requested: dict[int, str] | None,
+                   notice: str | None) -> tuple[str, list[dict]]:
+    requested = requested or {}
+    top: list[dict] = [_context(notice)] if notice else []
+    if not strong:
+        fallback, blocks = no_match_message(title, needs)
+        return fallback, top + blocks + lead_blocks(leads, ask_id=ask_id, linked=linked, requested=requested)
+    shown = strong[:MAX_SHOWN]
+    fallback = f"{plural(len(shown), 'partner')} for “{safe(title, 200)}”"
+    blocks = [*top, _section(f"*Partners for* “{safe(title, 500)}”"), *coverage, {"type": "divider"}]
+    # One primary button at most: the best partner's, while nothing is requested yet.
+    primary_id = shown[0].company_id if not requested and shown[0].company_id in linked else None
+    for n, match in enumerate(shown, 1):
+        blocks += match_blocks(n, match, ask_id=ask_id, linked=match.company_id in linked,
+                               state=requested.get(match.company_id), primary=match.company_id == primary_id)
+    tail = "*Request intro* sends the request to a vendor manager for approval."
     if not asker_has_profile:
         tail += " Create your company profile with `/partnerprofile` first, so partners know who you are."
     blocks.append(_context(tail))
@@ -100,14 +159,15 @@ def results_message(*, ask_id: int, ranking: Ranking, linked: set[int], asker_ha
 LEADS_TITLE = "No strong match — closest leads"
 
 
-def lead_blocks(ranking: Ranking, *, ask_id: int, linked: set[int]) -> list[dict]:
+def lead_blocks(leads: list, *, ask_id: int, linked: set[int], requested: dict[int, str] | None = None) -> list[dict]:
     """Weak leads, shown only when nothing is strong, each with why it might fit."""
-    leads = ranking.leads[:3]
+    leads = leads[:3]
     if not leads:
         return []
     blocks: list[dict] = [{"type": "divider"}, _section(f"*{LEADS_TITLE}*")]
     for n, lead in enumerate(leads, 1):
-        blocks += match_blocks(n, lead, ask_id=ask_id, linked=lead.company_id in linked)
+        blocks += match_blocks(n, lead, ask_id=ask_id, linked=lead.company_id in linked,
+                               state=(requested or {}).get(lead.company_id))
     return blocks
 
 
@@ -117,8 +177,6 @@ def no_match_message(text: str, needs: list[str]) -> tuple[str, list[dict]]:
     body = (f"No partner in the directory matches “{safe(text, 500)}” well enough yet.\n"
             "I've recorded it as unmet demand, so the vendor team sees what partners are missing.")
     blocks = [_section(body)]
-    if needs:
-        blocks.append(_context("Needs read: " + "; ".join(f"“{safe(n, 100)}”" for n in needs[:5])))
     blocks.append(_context("Try other words or a wider region, or `/findpartner` with no text for the "
                            "structured form. A vendor manager can also help."))
     return fallback, blocks

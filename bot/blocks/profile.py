@@ -209,3 +209,9 @@ def delete_confirmation_blocks(company: Company) -> list[dict]:
 def notice_blocks(text: str) -> list[dict]:
     """One section of bot-written mrkdwn (callers escape any user text inside)."""
     return [{"type": "section", "text": {"type": "mrkdwn", "text": text[:3000]}}]
+
+
+def partner_profile_modal(company: Company, *, today: date | None = None) -> dict:
+    """View profile (from /findpartner results): the partner's card in a modal."""
+    return {"type": "modal", "title": {"type": "plain_text", "text": "Partner profile"},
+            "close": {"type": "plain_text", "text": "Close"}, "blocks": profile_card(company, today=today)}
