@@ -47,6 +47,7 @@ def tokens(text: str) -> list[str]:
 _PLURALS_IN_US = frozenset({"menus", "gurus", "emus", "tutus", "haikus", "tofus"})
 
 
+@functools.lru_cache(maxsize=1 << 16)  # a directory repeats its words: most of an index build
 def stem(word: str) -> str:
     """A deliberately light English stemmer: installer/installation/installs -> install."""
     if len(word) == 3 and word.endswith("s") and not set(word[:2]) & set("aeiouy"):
