@@ -3,7 +3,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: install demo test run bench clean migration screenshots
+.PHONY: install demo test test-all run bench clean migration screenshots
 
 $(STAMP): pyproject.toml
 	test -d $(VENV) || $(PYTHON) -m venv $(VENV)
@@ -16,7 +16,13 @@ install: $(STAMP)
 demo: $(STAMP)
 	$(BIN)/partnerbot demo
 
+# The fast run (about 2 minutes): everything but the tests marked slow (subprocesses, replicas,
+# 2-second Slack answers) and the PostgreSQL variants.
 test: $(STAMP)
+	$(BIN)/pytest -q -m "not slow and not postgres"
+
+# Everything (what CI runs): PostgreSQL variants too when TEST_DATABASE_URL is set.
+test-all: $(STAMP)
 	$(BIN)/pytest -q
 
 run: $(STAMP)

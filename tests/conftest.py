@@ -22,6 +22,7 @@ from bot.config import Settings
 from models.db import make_engine, upgrade
 from tests.fakeslack import FakeSlack
 from tests.slackrequests import SlackRequester
+from tests.waiting import shorten_retry_backoff, track_context_pools, track_dispatch_pool
 
 SIGNING_SECRET = "test-signing-secret-0123456789"
 BOT_TOKEN = "xoxb-test-token"
@@ -35,6 +36,8 @@ BACKENDS = ["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)]
 
 def pytest_configure(config):
     config.addinivalue_line("markers", "postgres: runs against PostgreSQL (TEST_DATABASE_URL)")
+    config.addinivalue_line("markers", "slow: subprocesses, replicas, long fault cases; `make test` skips them, "
+                                       "`make test-all` (CI) runs them")
 
 
 # -- databases -------------------------------------------------------------------------
@@ -160,9 +163,10 @@ class BotHarness:
     _server: object
     _thread: threading.Thread
 
-    def stop(self) -> None:
+    def stop(self, *, join: bool = True) -> None:
         self._server.should_exit = True
-        self._thread.join(timeout=10)
+        if join:  # uvicorn takes ~0.2 s to notice and close; teardown need not wait for that
+            self._thread.join(timeout=10)
         self.ctx.executor.shutdown(wait=True)
 
 
@@ -174,11 +178,15 @@ def start_bot(fake: FakeSlack, db: str, *, clock: FakeClock | None = None, **env
     engine = make_engine(settings.database_url)
     clock = clock or FakeClock()
     ctx = create_context(settings, engine=engine, clock=clock)
+    pools = track_context_pools(ctx)
+    shorten_retry_backoff(ctx.client)
     app = create_app(settings, context=ctx)
     sock = socket.socket()
     sock.bind(("127.0.0.1", 0))
     port = sock.getsockname()[1]
     server = make_uvicorn_server(app, host="127.0.0.1", port=port, log_level="warning")
+    pools += track_dispatch_pool(server)
+    fake.busy_checks.append(lambda: any(pool.busy for pool in pools))
     thread = threading.Thread(target=server.run, kwargs={"sockets": [sock]}, daemon=True, name="bot-http")
     thread.start()
     deadline = time.monotonic() + 10
@@ -205,7 +213,7 @@ def make_bot(fake_slack, request, tmp_path):
 
     yield factory
     for harness in started:
-        harness.stop()
+        harness.stop(join=False)
         harness.engine.dispose()
 
 

@@ -54,12 +54,17 @@ class FakeSlack:
         # Models of further Slack features (e.g. tests/fakeslack_connect.py): each answers the
         # methods it knows from .answer(method, args), or None to leave them to this class.
         self.extensions: list = []
+        # Each says whether an in-process bot still has background work (tests/waiting.py);
+        # with them `settle` waits for that work instead of a quiet period.
+        self.busy_checks: list[Callable[[], bool]] = []
         self._lock = threading.Condition()
         self._ts = itertools.count(1)
         self._ids = itertools.count(1)
         self._server = ThreadingHTTPServer(("127.0.0.1", 0), self._make_handler())
         self._server.daemon_threads = True
-        self._thread = threading.Thread(target=self._server.serve_forever, name="fake-slack", daemon=True)
+        # A short poll: stop() waits for serve_forever to notice, 0.5 s per test by default.
+        self._thread = threading.Thread(target=self._server.serve_forever, kwargs={"poll_interval": 0.02},
+                                        name="fake-slack", daemon=True)
 
     # -- lifecycle ---------------------------------------------------------------------
     @property
@@ -141,12 +146,33 @@ class FakeSlack:
         # (an ack whose side effects are still on their way) has not made a call yet.
         started = time.monotonic()
         deadline = started + timeout
+        if self.busy_checks:
+            return self._settle_idle(started, deadline, quiet)
         while time.monotonic() < deadline:
             with self._lock:
                 last = max([started] + [c.at for c in self.calls] + [r.get("_at", 0.0) for r in self.responses])
             if time.monotonic() - last >= quiet:
                 return
             time.sleep(quiet / 3)
+
+    def _settle_idle(self, started: float, deadline: float, quiet: float, window: float = 0.03) -> None:
+        """Wait until every in-process bot's pools have been idle, and no call arrived, for
+        `window` seconds; or, as without them, until no call arrived for `quiet` seconds (work
+        that waits out an outage the test has not lifted yet is not waited for)."""
+        idle_since: float | None = None
+        while time.monotonic() < deadline:
+            now = time.monotonic()
+            with self._lock:
+                last = max([started] + [c.at for c in self.calls] + [r.get("_at", 0.0) for r in self.responses])
+            if now - last >= quiet:
+                return
+            if any(check() for check in self.busy_checks) or now - last < window:
+                idle_since = None
+            elif idle_since is None:
+                idle_since = now
+            elif now - idle_since >= window:
+                return
+            time.sleep(0.005)
 
     # -- answers -----------------------------------------------------------------------
     def _take_fault(self, method: str) -> Fault | None:

@@ -10,10 +10,13 @@ import time
 import urllib.request
 from pathlib import Path
 
+import pytest
 from sqlalchemy import inspect
 
 from models.db import make_engine
 from tests.conftest import BOT_TOKEN, SIGNING_SECRET, free_port
+
+pytestmark = pytest.mark.slow  # each test runs `partnerbot` in a subprocess
 
 REPO = Path(__file__).resolve().parents[1]
 TABLES = {"company", "member", "ask", "introduction", "outcome", "audit_log", "digest_run", "alembic_version"}

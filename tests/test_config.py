@@ -86,6 +86,7 @@ def test_env_file_is_read_under_the_environment(tmp_path):
     assert s.followup_days == 3
 
 
+@pytest.mark.slow  # a subprocess
 def test_cli_stops_with_one_line_naming_the_setting(tmp_path):
     proc = subprocess.run(
         [sys.executable, "-m", "bot", "serve"],
@@ -97,6 +98,7 @@ def test_cli_stops_with_one_line_naming_the_setting(tmp_path):
     assert lines == ["partnerbot: configuration error: PORT is malformed: 'not-a-port' is not a whole number"]
 
 
+@pytest.mark.slow  # a subprocess
 def test_cli_serve_without_token_names_it(tmp_path):
     proc = subprocess.run(
         [sys.executable, "-m", "bot", "serve"],

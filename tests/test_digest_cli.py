@@ -9,6 +9,8 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
 from bot.metrics.cli import digest_cli, whole_days_period
 from models.db import make_engine
 from tests.metrics_data import END, EXPECTED, START, build_week, t
@@ -69,6 +71,7 @@ def test_bad_days_and_missing_channel(make_bot, capsys):
     assert "DIGEST_CHANNEL" in capsys.readouterr().err
 
 
+@pytest.mark.slow  # a subprocess
 def test_command_line_prints_json(tmp_path):
     url = f"sqlite:///{tmp_path / 'cli.db'}"
     env = {k: v for k, v in os.environ.items() if not k.startswith(("SLACK_", "DATABASE_URL", "DIGEST_"))}

@@ -9,6 +9,7 @@ import sys
 from datetime import UTC, datetime
 from pathlib import Path
 
+import pytest
 from sqlmodel import select
 
 from bot.metrics.jobs import digest_trigger, due_period, latest_fire_time, run_digest_due
@@ -88,6 +89,7 @@ def _env(fake_slack, url: str) -> dict[str, str]:
     return env
 
 
+@pytest.mark.slow  # processes on PostgreSQL
 def test_two_processes_post_one_digest_on_postgresql(fake_slack, tmp_path, request):
     url = fresh_db_url("postgresql", tmp_path, request)  # skips without TEST_DATABASE_URL
     from models.db import make_engine
@@ -102,6 +104,7 @@ def test_two_processes_post_one_digest_on_postgresql(fake_slack, tmp_path, reque
     assert sum("already posted" in r.stdout for r in results) == 1
 
 
+@pytest.mark.slow  # processes on PostgreSQL
 def test_two_schedulers_run_due_post_one_digest_on_postgresql(fake_slack, tmp_path, request):
     url = fresh_db_url("postgresql", tmp_path, request)
     results = _race([["jobs", "run-due", "--at", "2026-11-03T10:00:00+00:00"]] * 2, _env(fake_slack, url))

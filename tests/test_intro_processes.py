@@ -19,7 +19,7 @@ from tests.intro_setup import intro, seed, wait_until
 from tests.slackrequests import SlackRequester
 
 ROOT = Path(__file__).resolve().parents[1]
-pytestmark = pytest.mark.postgres
+pytestmark = [pytest.mark.postgres, pytest.mark.slow]  # processes on PostgreSQL
 
 
 def _start(fake, db: str) -> tuple[subprocess.Popen, str]:

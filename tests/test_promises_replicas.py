@@ -30,7 +30,7 @@ from tests.conftest import MANAGER, MANAGER2, PG_SKIP_REASON, SIGNING_SECRET, _t
 from tests.slackrequests import SlackRequester
 
 ROOT = Path(__file__).resolve().parents[1]
-pytestmark = pytest.mark.postgres
+pytestmark = [pytest.mark.postgres, pytest.mark.slow]  # processes on PostgreSQL
 
 
 class Replica:
