@@ -19,7 +19,7 @@ log = logging.getLogger(__name__)
 def create_context(settings: Settings, *, engine: Engine | None = None, clock: Clock | None = None) -> BotContext:
     return BotContext(
         settings=settings,
-        engine=engine or make_engine(settings.database_url),
+        engine=engine or make_engine(settings.database_url, timeouts=settings.db_timeouts),
         client=create_web_client(settings),
         clock=clock or Clock(),
     )

@@ -72,7 +72,7 @@ def main(argv: list[str] | None = None) -> int:
 def _engine(settings: Settings):
     from models.db import make_engine, upgrade
 
-    engine = make_engine(settings.database_url)
+    engine = make_engine(settings.database_url, timeouts=settings.db_timeouts)
     upgrade(engine)
     return engine
 

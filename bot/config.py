@@ -46,6 +46,17 @@ class Settings:
     consent_days: int = 5
     # conversations.inviteShared's `external_limited`: outside people cannot invite others.
     connect_external_limited: bool = True
+    # How long to wait on the database before telling the user it is unreachable (seconds).
+    db_connect_timeout_s: float = 3.0
+    db_statement_timeout_s: float = 5.0
+    db_pool_timeout_s: float = 2.0
+
+    @property
+    def db_timeouts(self):
+        from models.db import DbTimeouts
+
+        return DbTimeouts(connect=self.db_connect_timeout_s, statement=self.db_statement_timeout_s,
+                          pool=self.db_pool_timeout_s)
 
     @property
     def socket_mode(self) -> bool:
@@ -145,6 +156,10 @@ class Settings:
         kwargs["followup_days"] = _int(get("FOLLOWUP_DAYS"), "FOLLOWUP_DAYS", 14, low=0, high=3650)
         kwargs["max_open_intros"] = _int(get("MAX_OPEN_INTROS"), "MAX_OPEN_INTROS", 3, low=1, high=1000)
 
+        kwargs["db_connect_timeout_s"] = _seconds(get("DB_CONNECT_TIMEOUT_S"), "DB_CONNECT_TIMEOUT_S", 3.0, low=1)
+        kwargs["db_statement_timeout_s"] = _seconds(get("DB_STATEMENT_TIMEOUT_S"), "DB_STATEMENT_TIMEOUT_S", 5.0)
+        kwargs["db_pool_timeout_s"] = _seconds(get("DB_POOL_TIMEOUT_S"), "DB_POOL_TIMEOUT_S", 2.0, low=0.1)
+
         rules_file = get("RULES_OF_ENGAGEMENT_FILE")
         if rules_file:
             path = Path(rules_file)
@@ -184,4 +199,16 @@ def _int(raw: str | None, name: str, default: int, *, low: int, high: int) -> in
         raise ConfigError(f"{name} is malformed: {raw!r} is not a whole number") from None
     if not low <= value <= high:
         raise ConfigError(f"{name} is malformed: {value} is outside {low}..{high}")
+    return value
+
+
+def _seconds(raw: str | None, name: str, default: float, *, low: float = 0.0, high: float = 3600.0) -> float:
+    if raw is None:
+        return default
+    try:
+        value = float(raw)
+    except ValueError:
+        raise ConfigError(f"{name} is malformed: {raw!r} is not a number of seconds") from None
+    if not low <= value <= high:  # also refuses nan and inf
+        raise ConfigError(f"{name} is malformed: {raw} is outside {low:g}..{high:g} seconds")
     return value

@@ -42,6 +42,23 @@ FIELD_OF = {"company": "name", "partner_type": "partner_type", "capabilities": "
 PROFILE_FIELDS = tuple(FIELD_OF.values())
 SLACK_USER_RE = re.compile(r"^[UW][A-Z0-9]{2,31}$")
 BATCH = 2000
+# A spreadsheet runs a cell starting with one of these as a formula (CSV injection,
+# https://owasp.org/www-community/attacks/CSV_Injection): the export puts a `'` before it,
+# which spreadsheets show as text, and the import takes it off again.
+FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+_QUOTED_FORMULA = re.compile(r"^'+[=+\-@\t\r]")
+
+
+def defuse_cell(value: str) -> str:
+    """The cell as written: `=1+2` -> `'=1+2`, and `'=1+2` -> `''=1+2` so the import can tell them apart."""
+    if value.startswith(FORMULA_START) or _QUOTED_FORMULA.match(value):
+        return "'" + value
+    return value
+
+
+def restore_cell(value: str) -> str:
+    """The inverse of defuse_cell, for the import."""
+    return value[1:] if _QUOTED_FORMULA.match(value) else value
 
 
 class UnreadableFile(Exception):
@@ -176,7 +193,7 @@ def _read_record(result: ParseResult, header: list[str], record: list[str], line
     cells: dict[str, str] = {}
     for name, value in zip(header, record):
         if name in COLUMNS and name not in cells:
-            cells[name] = value
+            cells[name] = restore_cell(value)
     if not cells.get("company", "").strip():
         result.errors.append(RowError(line, "missing company"))
         return
@@ -306,7 +323,7 @@ def export_rows(session: Session) -> list[dict[str, str]]:
                  "contact_emails": ";".join(r.contact_emails or [])}
         for name in LIST_FIELDS:
             cells[name] = ";".join(getattr(r, name) or [])
-        out.append(cells)
+        out.append({name: defuse_cell(value or "") for name, value in cells.items()})
     return out
 
 

@@ -112,7 +112,7 @@ def parse_slack_body(raw: bytes, content_type: str | None) -> dict | None:
         else:
             form = dict(parse_qsl(text, keep_blank_values=True))
             body = json.loads(form["payload"]) if "payload" in form else form
-    except (UnicodeDecodeError, ValueError):
+    except (UnicodeDecodeError, ValueError, RecursionError):  # RecursionError: '[' nested a thousand deep
         return None
     return body if _well_formed(body) else None
 

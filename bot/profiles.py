@@ -11,6 +11,7 @@ from datetime import date, datetime
 
 from sqlmodel import Session
 
+from bot.text import safe, strip_controls
 from models import audit
 from models.company import (Capacity, Company, company_key, get_company, get_company_by_name,
                             get_company_for_user, link_member, member_user_ids)
@@ -151,6 +152,8 @@ def validate_fields(raw: dict[str, str | None], *, strict_partner_type: bool = F
     """
     clean: dict = {}
     errors: dict[str, str] = {}
+    # Control characters (NUL above all: PostgreSQL refuses it) are never part of a profile.
+    raw = {k: strip_controls(v) if isinstance(v, str) else v for k, v in raw.items()}
     if "name" in raw:
         name = " ".join((raw["name"] or "").split())
         if not name:
@@ -221,7 +224,8 @@ def parse_pause_args(args: str, *, today: date) -> date | None:
     if not words:
         return None
     if len(words) > 1 or not _DATE_RE.match(words[0]):
-        raise ProfileError(f"“{' '.join(words)[:40]}” is not a date: use YYYY-MM-DD, e.g. `/partnerprofile pause until 2027-01-15`.")
+        raise ProfileError(f"“{safe(' '.join(words), 40)}” is not a date: use YYYY-MM-DD, "
+                           "e.g. `/partnerprofile pause until 2027-01-15`.")
     try:
         until = date.fromisoformat(words[0])
     except ValueError:

@@ -19,7 +19,7 @@ def serve(settings: Settings) -> int:
     from bot import gcwatch
 
     gcwatch.install()
-    engine = make_engine(settings.database_url)
+    engine = make_engine(settings.database_url, timeouts=settings.db_timeouts)
     upgrade(engine)
     ctx = create_context(settings, engine=engine)
     app = create_app(settings, context=ctx)

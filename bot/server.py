@@ -13,6 +13,7 @@ from slack_bolt.adapter.asgi.http_request import AsgiHttpRequest
 from slack_bolt.request import BoltRequest
 from slack_bolt.response import BoltResponse
 
+from bot import intake
 from bot.guards import parse_slack_body
 
 log = logging.getLogger(__name__)
@@ -30,13 +31,33 @@ class ThreadedSlackRequestHandler(SlackRequestHandler):
         self._pool = ThreadPoolExecutor(max_workers=max_workers, thread_name_prefix="dispatch")
 
     async def dispatch(self, request: AsgiHttpRequest) -> BoltResponse:
-        raw = await _read_raw_body(request)
         headers = request.get_headers()
+        try:
+            # Size, then signature, then shape (bot/intake.py): junk costs nothing and logs nothing.
+            intake.check_declared_length(headers)
+            raw = await intake.read_limited(request.receive)
+            ctx = getattr(self.app, "_partnerbot_context", None)
+            secret = ctx.settings.slack_signing_secret if ctx is not None else None
+            if secret and not intake.is_ssl_check(raw):
+                intake.check_signature(raw, headers, secret)
+        except intake.Refused as refused:
+            log.info("refused a request: %s %s", refused.status, refused.reason)
+            return refused.response()
         # A body that is not a well-formed Slack request is refused here: Bolt would 500 on it.
-        if parse_slack_body(raw, str(headers.get("content-type") or "")) is None:
+        body = parse_slack_body(raw, str(headers.get("content-type") or ""))
+        if body is None:
             return BoltResponse(status=400, body="malformed request")
         bolt_request = BoltRequest(body=raw.decode("utf-8"), query=request.query_string, headers=headers)
-        return await asyncio.get_running_loop().run_in_executor(self._pool, self.app.dispatch, bolt_request)
+        work = asyncio.get_running_loop().run_in_executor(self._pool, self.app.dispatch, bolt_request)
+        try:
+            return await asyncio.wait_for(asyncio.shield(work), timeout=intake.ACK_DEADLINE_S)
+        except asyncio.TimeoutError:
+            # Slack gives up after 3 s: answer now; the late outcome is not told twice.
+            bolt_request.context["partnerbot_overdue"] = True
+            stalled = intake.database_stalled()
+            log.warning("request not acknowledged in %.1fs (database stalled: %s): answered for it",
+                        intake.ACK_DEADLINE_S, stalled)
+            return intake.overdue_reply(body, self.app.client, database_stalled=stalled)
 
     async def __call__(self, scope, receive, send) -> None:
         if scope["type"] == "http" and scope["path"] == "/healthz":
@@ -44,18 +65,20 @@ class ThreadedSlackRequestHandler(SlackRequestHandler):
                         "headers": [(b"content-type", b"application/json")]})
             await send({"type": "http.response.body", "body": b'{"ok":true}'})
             return
+        if scope["type"] == "http" and scope["path"] == "/readyz":
+            ready = await asyncio.get_running_loop().run_in_executor(None, self._database_probe().ready)
+            await send({"type": "http.response.start", "status": 200 if ready else 503,
+                        "headers": [(b"content-type", b"application/json")]})
+            await send({"type": "http.response.body", "body": b'{"ok":true}' if ready else b'{"ok":false,"database":false}'})
+            return
         await super().__call__(scope, receive, send)
 
+    def _database_probe(self):
+        from bot.readiness import DatabaseProbe
 
-async def _read_raw_body(request: AsgiHttpRequest) -> bytes:
-    chunks = bytearray()
-    while True:
-        chunk = await request.receive()
-        if chunk["type"] != "http.request":
-            raise ConnectionError("client went away before the body was received")
-        chunks.extend(chunk.get("body", b""))
-        if not chunk.get("more_body", False):
-            return bytes(chunks)
+        if getattr(self, "_probe", None) is None:
+            self._probe = DatabaseProbe(self.app._partnerbot_context.engine)
+        return self._probe
 
 
 def create_asgi(app: App) -> ThreadedSlackRequestHandler:

@@ -7,6 +7,23 @@ import re
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 
 
+def strip_controls(text: str) -> str:
+    """`text` without control characters (NUL, escape sequences, ...); tabs and line breaks stay.
+    PostgreSQL refuses NUL in text, and a terminal obeys escape sequences."""
+    return _CONTROL.sub("", text) if _CONTROL.search(text) else text
+
+
+def scrub(value):
+    """Every string in a parsed request body (dicts and lists, in place) without control characters."""
+    if isinstance(value, dict):
+        for key, item in value.items():
+            value[key] = strip_controls(item) if isinstance(item, str) else scrub(item)
+    elif isinstance(value, list):
+        for i, item in enumerate(value):
+            value[i] = strip_controls(item) if isinstance(item, str) else scrub(item)
+    return value
+
+
 def escape(text: str | None) -> str:
     """Escape `&`, `<`, `>` so mrkdwn shows text as typed.
 

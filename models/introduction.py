@@ -104,7 +104,10 @@ class OutcomeKind(StrEnum):
 
 
 class Outcome(SQLModel, table=True):
-    """A partner's answer to the follow-up: one per introduction and company."""
+    """A partner's answer to the follow-up: one per introduction and company.
+
+    `deal_value` is within 0..MAX_DEAL_VALUE when written; the figures count only such values,
+    so no row can make a sum overflow."""
 
     __tablename__ = "outcome"
     __table_args__ = (
@@ -122,6 +125,10 @@ class Outcome(SQLModel, table=True):
     deal_value: float | None = Field(default=None)
     created_at: datetime = Field(default_factory=utcnow, sa_column=ts_column(nullable=False))
     updated_at: datetime = Field(default_factory=utcnow, sa_column=ts_column(nullable=False))
+
+
+# The largest deal value the bot accepts (money, in the DEAL_CURRENCY unit).
+MAX_DEAL_VALUE = 10**12
 
 
 def open_intro_counts(session: Session) -> dict[int, int]:

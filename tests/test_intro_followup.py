@@ -7,6 +7,7 @@ from datetime import timedelta
 
 from sqlmodel import Session
 
+from bot.introductions.service import DEAL_VALUE_HINT
 from bot.metrics.figures import outcome_counts
 from bot.scheduling import run_due
 from bot.slack_client import ServerErrorRetryHandler
@@ -69,7 +70,7 @@ def test_followup_reminder_and_outcomes(bot_any_db):
     bad = bot.slack.view_submission("intro_deal_value", {"deal_value": {"deal_value": text_value("lots")}},
                                     user_id=TARGET_USER, private_metadata=view["private_metadata"])
     assert bad.json() == {"response_action": "errors",
-                          "errors": {"deal_value": "Please enter a number, e.g. 25000 — or leave it empty."}}
+                          "errors": {"deal_value": DEAL_VALUE_HINT}}
     ok = bot.slack.view_submission("intro_deal_value", {"deal_value": {"deal_value": text_value("$25,000.50")}},
                                    user_id=TARGET_USER, private_metadata=view["private_metadata"])
     assert ok.status == 200 and not ok.body

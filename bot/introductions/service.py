@@ -12,6 +12,7 @@ side effects live in `bot.introductions.effects` and run after the acknowledgeme
 from __future__ import annotations
 
 import os
+import re
 import socket
 import uuid
 from dataclasses import dataclass
@@ -25,7 +26,7 @@ from models import intro_queries as q
 from models.ask import Ask
 from models.company import Capacity, Company, get_company, get_company_for_user, is_paused, member_user_ids
 from models.db import session_scope
-from models.introduction import Introduction, IntroState, OutcomeKind
+from models.introduction import MAX_DEAL_VALUE, Introduction, IntroState, OutcomeKind
 
 WORKER = f"{socket.gethostname()}:{os.getpid()}"
 # How long a worker holds the effects of one introduction before another may take over.
@@ -257,13 +258,22 @@ def not_a_fit(ctx: BotContext, *, intro_id: int, user_id: str, reason: str | Non
                   intro_id)
 
 
+# A deal value is money: at most a trillion (MAX_DEAL_VALUE), in cents. Anything else is a typo
+# or an attack (1e308 would overflow every sum of the program's figures).
+_AMOUNT = re.compile(r"^[0-9]{1,13}(\.[0-9]{1,2})?$")
+DEAL_VALUE_HINT = "Please enter an amount up to 1,000,000,000,000 with at most two decimals, e.g. 25000 — or leave it empty."
+
+
 def parse_deal_value(raw: str | None) -> float | None:
-    """`25,000`, `$25000.50`, ` 1 000 ` -> a number; empty -> None; anything else -> ValueError."""
+    """`25,000`, `$25000.50`, ` 1 000 ` -> a number; empty -> None; anything else -> ValueError
+    (text, exponents, more than two decimals, negatives, more than MAX_DEAL_VALUE)."""
     if raw is None or not raw.strip():
         return None
     cleaned = raw.strip().replace(",", "").replace(" ", "").replace("\u00a0", "").lstrip("$€£")
-    value = float(cleaned)  # ValueError for text
-    if value != value or value in (float("inf"), float("-inf")) or value < 0:
+    if not _AMOUNT.match(cleaned):
+        raise ValueError(raw)
+    value = float(cleaned)
+    if value > MAX_DEAL_VALUE:
         raise ValueError(raw)
     return round(value, 2)
 

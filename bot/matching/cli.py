@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 from datetime import UTC, datetime
 from collections.abc import Callable
 from typing import TextIO
@@ -10,6 +9,7 @@ from typing import TextIO
 from sqlalchemy.engine import Engine
 from sqlalchemy.exc import DBAPIError
 
+from bot import jsonout
 from bot.config import Settings
 from bot.matching.directory import Directory
 from bot.matching.scorer import Ranking
@@ -30,7 +30,7 @@ def match_cli(settings: Settings, engine: Engine, text: str, *, top: int, as_jso
         migrate(engine)
         ranking = ranking_of(engine)
     if as_json:
-        out.write(json.dumps([m.as_dict(ranking.ask) for m in ranking.matches], ensure_ascii=False, indent=2) + "\n")
+        out.write(jsonout.dumps([m.as_dict(ranking.ask) for m in ranking.matches], ensure_ascii=False, indent=2) + "\n")
     else:
         out.write(format_table(ranking) + "\n")
     return 0

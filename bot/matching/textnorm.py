@@ -99,7 +99,11 @@ def use_common_words(words: frozenset[str]) -> None:
     _common_words = words
 
 
-@functools.cache
+# Every new word typed into an ask would stay cached forever: bounded (a few MB at most).
+COMMON_WORD_CACHE = 50_000
+
+
+@functools.lru_cache(maxsize=COMMON_WORD_CACHE)
 def is_common_word(token: str) -> bool:
     if token.isascii() and token.isalpha():
         return token.lower() in common_words()

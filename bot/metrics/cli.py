@@ -7,7 +7,6 @@ period, so `--post` run twice the same day posts once.
 
 from __future__ import annotations
 
-import json
 import sys
 from datetime import UTC, datetime, time, timedelta
 from typing import TextIO
@@ -15,6 +14,7 @@ from zoneinfo import ZoneInfo
 
 from slack_sdk.errors import SlackApiError
 
+from bot import jsonout
 from bot.context import BotContext
 from bot.metrics.figures import compute_figures
 from models.db import session_scope
@@ -132,7 +132,7 @@ def digest_cli(ctx: BotContext, *, days: int, as_json: bool, post: bool, out: Te
         with session_scope(ctx.engine) as session:
             figures = compute_figures(session, start=start, end=end)
     if as_json:
-        out.write(json.dumps(figures, indent=2, sort_keys=True) + "\n")
+        out.write(jsonout.dumps(figures, indent=2, sort_keys=True) + "\n")
     else:
         out.write(render_table(figures) + "\n")
     return 0

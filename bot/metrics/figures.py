@@ -31,6 +31,7 @@ from sqlalchemy.sql import ColumnElement
 from sqlmodel import Session
 
 from models import Ask, Company, Introduction, IntroState, Outcome, OutcomeKind
+from models.introduction import MAX_DEAL_VALUE
 
 QUARTER = timedelta(days=90)
 NEW_PROFILE_GRACE = timedelta(days=30)
@@ -172,6 +173,11 @@ def _round(value) -> float | None:
     return None if value is None else round(float(value), 2)
 
 
+# Rows written before deal values were bounded may hold 1e308: they are not counted, so no
+# sum can overflow (PostgreSQL raises, SQLite returns Infinity).
+_plausible_deal = outcome_t.c.deal_value.between(0, MAX_DEAL_VALUE)
+
+
 def outcome_counts(session: Session, *, start: datetime, end: datetime) -> dict[str, float | int]:
     in_period = _in(outcome_t.c.updated_at, start, end)
 
@@ -180,7 +186,7 @@ def outcome_counts(session: Session, *, start: datetime, end: datetime) -> dict[
                        .where(in_period, outcome_t.c.outcome == kind))
 
     deals = (
-        select(func.max(outcome_t.c.deal_value).label("value"))
+        select(func.max(case((_plausible_deal, outcome_t.c.deal_value), else_=None)).label("value"))
         .where(in_period, outcome_t.c.outcome == OutcomeKind.DEAL_WON.value)
         .group_by(outcome_t.c.introduction_id)
         .subquery()
@@ -448,7 +454,7 @@ def company_figures(session: Session, *, company_id: int, start: datetime, end: 
                                                         _in(outcome_t.c.updated_at, start, end))
         .group_by(outcome_t.c.outcome)).all())
     value = _scalar(session, select(func.coalesce(func.sum(outcome_t.c.deal_value), 0)).where(
-        outcome_t.c.company_id == company_id, outcome_t.c.outcome == OutcomeKind.DEAL_WON.value,
+        outcome_t.c.company_id == company_id, _plausible_deal, outcome_t.c.outcome == OutcomeKind.DEAL_WON.value,
         _in(outcome_t.c.updated_at, start, end)))
     return {
         "period_start": start.isoformat(), "period_end": end.isoformat(),

@@ -78,7 +78,7 @@ def show_profile(ctx: BotContext, *, client, respond, user_id: str, args: str, t
         own = company.id == getattr(get_company_for_user(session, slack_user_id=user_id), "id", None)
         blocks = B.profile_card(company, today=ctx.clock.now().date(),
                                 contacts=own or ctx.settings.is_manager(user_id))
-    respond(response_type="ephemeral", text=f"Partner profile: {company.name}", blocks=blocks)
+    respond(response_type="ephemeral", text=f"Partner profile: {safe(company.name, 200)}", blocks=blocks)
 
 
 def pause(ctx: BotContext, *, client, respond, user_id: str, args: str, trigger_id: str | None) -> None:

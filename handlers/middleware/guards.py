@@ -18,9 +18,10 @@ from slack_bolt.kwargs_injection import build_required_kwargs
 from slack_bolt.lazy_listener.thread_runner import ThreadLazyListenerRunner
 from slack_bolt.util.utils import get_arg_names_of_callable
 
-from bot.blocks.notices import db_unavailable_message, db_unavailable_modal
+from bot.blocks.notices import DB_UNAVAILABLE, SOMETHING_WRONG, db_unavailable_message, notice_modal
 from bot.context import BotContext
 from bot.guards import claim_once, is_database_unavailable, is_foreign_team, request_claim_key
+from bot.text import scrub
 
 log = logging.getLogger(__name__)
 
@@ -57,9 +58,14 @@ def register(app: App, ctx: BotContext) -> None:
 
     def handle_error(error, body, request, response, logger):
         """Global handler for listener and middleware errors."""
+        if request.context.get("partnerbot_overdue"):
+            logger.warning("error after the request was answered for: %s", error)
+            return None  # the server already answered and told the user (bot/intake.py)
         if not is_database_unavailable(error):
             logger.exception("unhandled error: %s", error)
-            return None
+            # Whatever broke, the user hears that it did instead of a spinner or silence.
+            reply = tell_user(ctx, body, request, acknowledged=response is None, text=SOMETHING_WRONG)
+            return reply if response is not None else None
         logger.warning("database unavailable: %s", error)
         reply = tell_database_unavailable(ctx, body, request, acknowledged=response is None)
         return reply if response is not None else None
@@ -77,20 +83,25 @@ def _lazy_error(ctx: BotContext, error: Exception, request: BoltRequest) -> None
         tell_database_unavailable(ctx, request.body, request, acknowledged=True)
     else:
         log.exception("lazy listener failed: %s", error, exc_info=error)
+        tell_user(ctx, request.body, request, acknowledged=True, text=SOMETHING_WRONG)
 
 
 def tell_database_unavailable(ctx: BotContext, body, request: BoltRequest, *, acknowledged: bool) -> BoltResponse | None:
+    return tell_user(ctx, body, request, acknowledged=acknowledged, text=DB_UNAVAILABLE)
+
+
+def tell_user(ctx: BotContext, body, request: BoltRequest, *, acknowledged: bool, text: str) -> BoltResponse | None:
     """Tell the user, by the quickest way the request offers; the response to return when not acknowledged."""
     body = body if isinstance(body, dict) else {}
     kind = body.get("type")
     if kind == "view_submission" and not acknowledged:
-        return BoltResponse(status=200, body=json.dumps({"response_action": "push", "view": db_unavailable_modal()}),
+        return BoltResponse(status=200, body=json.dumps({"response_action": "push", "view": notice_modal(text)}),
                             headers={"content-type": "application/json;charset=utf-8"})
     try:
         if request.context.response_url:
-            request.context.respond(**db_unavailable_message())
+            request.context.respond(**db_unavailable_message(text))
         elif body.get("trigger_id"):
-            ctx.client.views_open(trigger_id=body["trigger_id"], view=db_unavailable_modal())
+            ctx.client.views_open(trigger_id=body["trigger_id"], view=notice_modal(text))
         elif kind == "event_callback" and not acknowledged:
             return None  # 500: Slack retries the event later, when the database is back
     except Exception:  # telling the user is best effort; the error is logged either way
@@ -110,6 +121,7 @@ class GuardedLazyListenerRunner(ThreadLazyListenerRunner):
 
         def run() -> None:
             try:
+                scrub(request.body)  # Bolt re-parses the raw body for lazy listeners: scrub again
                 function(**build_required_kwargs(logger=self.logger, required_arg_names=arg_names,
                                                  request=request, response=None, this_func=function))
             except Exception as error:

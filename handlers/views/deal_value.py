@@ -21,7 +21,7 @@ def register(app: App, ctx: BotContext) -> None:
             amount = service.parse_deal_value(raw)
         except ValueError:
             ack(response_action="errors",
-                errors={blocks.DEAL_BLOCK: "Please enter a number, e.g. 25000 — or leave it empty."})
+                errors={blocks.DEAL_BLOCK: service.DEAL_VALUE_HINT})
             return
         try:
             meta = json.loads(view.get("private_metadata") or "{}")
