@@ -12,6 +12,7 @@ description's passing mention).
 from __future__ import annotations
 
 import math
+import sys
 from array import array
 from collections import Counter
 from collections.abc import Iterable
@@ -86,7 +87,7 @@ class LexicalIndex:
         self.postings: dict[str, _Postings] = {}
         self.df: Counter[str] = Counter()
         self.doc_len = np.zeros(1024, dtype=np.float32)
-        self.terms_of: dict[int, frozenset[str]] = {}
+        self.terms_of: dict[int, tuple[str, ...]] = {}  # keys interned: 100k profiles share them
         self.total_len = 0.0
         self.docs = 0
         self._owned: set[str] | None = None  # in a fork: the postings it has copied
@@ -115,14 +116,15 @@ class LexicalIndex:
             grown = np.zeros(max(slot + 1, 2 * len(self.doc_len)), dtype=np.float32)
             grown[: len(self.doc_len)] = self.doc_len
             self.doc_len = grown
-        for key, f in tf.items():
+        keys = tuple(sys.intern(k) for k in tf)
+        for key, f in zip(keys, tf.values(), strict=True):
             p = self._writable(key)
             p.slots.append(slot)
             p.tf.append(f)
         length = float(sum(tf.values()))
         self.doc_len[slot] = length
-        self.terms_of[slot] = frozenset(tf)
-        self.df.update(tf.keys())
+        self.terms_of[slot] = keys
+        self.df.update(keys)
         self.total_len += length
         self.docs += 1
 
@@ -143,7 +145,7 @@ class LexicalIndex:
         """The share of the query's weight (idf) that the slot's document holds. A term nobody has
         weighs like the rarest (times `unknown_share`): an ask for what nobody offers is not half
         met by its common words."""
-        have = self.terms_of.get(slot, frozenset())
+        have = self.terms_of.get(slot, ())
         rarest = unknown_share * math.log(1.0 + (self.docs + 0.5) / 0.5)
         total = got = 0.0
         for key in keys:
