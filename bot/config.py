@@ -50,6 +50,8 @@ class Settings:
     db_connect_timeout_s: float = 3.0
     db_statement_timeout_s: float = 5.0
     db_pool_timeout_s: float = 2.0
+    # ISO 4217 code of reported deal values (shown with them in the digest).
+    deal_currency: str = "USD"
 
     @property
     def db_timeouts(self):
@@ -175,6 +177,14 @@ class Settings:
         kwargs["consent_days"] = _int(get("CONSENT_DAYS"), "CONSENT_DAYS", 5, low=1, high=365)
         kwargs["connect_external_limited"] = _on_off(get("SLACK_CONNECT_EXTERNAL_LIMITED"),
                                                      "SLACK_CONNECT_EXTERNAL_LIMITED", True)
+
+        currency = get("DEAL_CURRENCY")
+        if currency:
+            import pycountry
+
+            if not (len(currency.strip()) == 3 and pycountry.currencies.get(alpha_3=currency.strip().upper())):
+                raise ConfigError(f"DEAL_CURRENCY is malformed: {currency!r} is not an ISO 4217 code such as USD")
+            kwargs["deal_currency"] = currency.strip().upper()
 
         return cls(**kwargs)
 

@@ -36,8 +36,8 @@ def test_digest_blocks_within_limits_and_escaped():
 
 def test_digest_says_how_many_asks_were_only_partly_met():
     figures = huge_figures() | {"partly_unmet_asks": 1, "top_unmet_needs_counts": [{"name": "welding", "count": 2}]}
-    unmet = next(b["text"]["text"] for b in digest_blocks(figures) if "*Unmet demand*" in b.get("text", {}).get("text", ""))
-    assert "welding — asked 2×" in unmet and "1 ask found partners for some parts but not all" in unmet
+    text = str(digest_blocks(figures))
+    assert "Recruit for *welding* (asked 2×)" in text and "1 ask found partners for some parts but not all" in text
     figures["partly_unmet_asks"] = 0
     assert "some parts" not in str(digest_blocks(figures))
 

@@ -13,7 +13,9 @@ import pytest
 
 from bot.metrics.cli import digest_cli, whole_days_period
 from models.db import make_engine
-from tests.metrics_data import END, EXPECTED, START, build_week, t
+from models.db import session_scope
+from tests.conftest import MANAGER
+from tests.metrics_data import END, EXPECTED, START, ask, build_week, t
 
 ROOT = Path(__file__).resolve().parents[1]
 CONTRACT_KEYS = {"period_start", "period_end", "asks", "unmet_asks", "intro_requests", "approved", "declined",
@@ -30,7 +32,7 @@ def test_period_is_whole_days_in_the_digest_time_zone():
 
 def test_json_has_the_contract_keys_and_known_figures(bot):
     build_week(bot.engine)
-    bot.clock.set(t(11, 9, 15))
+    bot.clock.set(END)  # at midnight the last 7 days up to now are the 7 whole days
     out = io.StringIO()
     assert digest_cli(bot.ctx, days=7, as_json=True, post=False, out=out) == 0
     data = json.loads(out.getvalue())
@@ -45,13 +47,40 @@ def test_json_has_the_contract_keys_and_known_figures(bot):
 
 def test_table_is_readable(bot):
     build_week(bot.engine)
-    bot.clock.set(t(11, 9, 15))
+    bot.clock.set(END)
     out = io.StringIO()
     assert digest_cli(bot.ctx, days=7, as_json=False, post=False, out=out) == 0
     text = out.getvalue()
     asks_line = next(line for line in text.splitlines() if line.startswith("Asks "))
     assert asks_line.split() == ["Asks", "6", "+5"]
     assert "60.0%" in text and "drone survey" in text and "Acme Phones" in text
+
+
+def test_printing_counts_the_last_days_up_to_now_as_partnerstats_does(bot):
+    """Right after `make demo` (profiles made today) the digest counts them: today is included."""
+    from bot.metrics.stats import partnerstats
+
+    build_week(bot.engine)
+    with session_scope(bot.engine) as s:
+        ask(s, None, t(11, 9, 10), ["made today"], unmet=True)
+    bot.clock.set(t(11, 9, 15))
+    out = io.StringIO()
+    assert digest_cli(bot.ctx, days=7, as_json=True, post=False, out=out) == 0
+    data = json.loads(out.getvalue())
+    assert data["period_end"] == t(11, 9, 15).isoformat() and data["period_start"] == t(11, 2, 15).isoformat()
+    assert "made today" in data["top_unmet_needs"]
+    _text, blocks = partnerstats(bot.ctx, user_id=MANAGER, days=7)
+    fields = [f["text"] for b in blocks if b.get("fields") for f in b["fields"]]
+    assert any(f.startswith(f"*Unmet asks*\n{data['unmet_asks']}") for f in fields)  # the same count
+
+
+def test_post_says_it_covers_whole_days(bot):
+    build_week(bot.engine)
+    bot.clock.set(t(11, 9, 15))
+    assert digest_cli(bot.ctx, days=7, as_json=False, post=True, out=io.StringIO()) == 0
+    (post,) = [c for c in bot.fake.calls_to("chat.postMessage") if c.args["channel"] == "C0DIGEST01"]
+    shown = str(post.args["blocks"])
+    assert "Nov 2 – Nov 8, 2026" in shown and "whole days in UTC, today not yet included" in shown
 
 
 def test_post_posts_once_per_period(bot, capsys):

@@ -21,30 +21,67 @@ def digest_posts(fake):
     return [c for c in fake.calls_to("chat.postMessage") if c.args.get("channel") == DIGEST]
 
 
-def test_digest_blocks_then_chart_in_thread(bot):
+def test_digest_tells_a_story_with_its_chart_in_the_message(bot):
     build_week(bot.engine)
     posted = post_digest(bot.ctx, start=START, end=END)
     assert posted is not None
+    # The chart is uploaded first (shared with no channel, no thread) and shown in the digest itself.
+    complete = bot.fake.wait_for("files.completeUploadExternal")[0]
+    assert not complete.args.get("channel_id") and not complete.args.get("thread_ts")
+    (png,) = bot.fake.uploads.values()
+    assert png.startswith(PNG_SIGNATURE) and len(png) > 5_000
     (call,) = digest_posts(bot.fake)
     blocks = call.args["blocks"]
     check_blocks(blocks)
     text = str(blocks)
     assert "Partner program digest" in text and "Nov 2 – Nov 8, 2026" in text
-    assert "drone survey" in text and "Acme Phones" in text  # recruiting list and top connector
+    # Headline first, then the funnel, then what needs attention.
+    story = [b["text"]["text"] for b in blocks if b["type"] == "section" and "text" in b]
+    assert story[0].startswith("*2 introductions* (+1) · *1 deal won*")
+    assert story[1].startswith("*Funnel* 6 asks → 4 requests → ")
+    assert story[2].startswith("*Needs attention*") and "Recruit for *drone survey*" in story[2]
+    assert "Acme Phones" in text  # top connector
     fields = next(b for b in blocks if b.get("fields"))["fields"]
-    assert fields[0]["text"] == "*Asks*\n6  _▲ 5_"
-    assert fields[-1]["text"] == "*Active partners*\n3 of 5 (60%)  _▲ 20 pts_"
-
-    complete = bot.fake.wait_for("files.completeUploadExternal")[0]
-    assert complete.args["channel_id"] == DIGEST
-    assert complete.args["thread_ts"] == posted.ts
-    (png,) = bot.fake.uploads.values()
-    assert png.startswith(PNG_SIGNATURE) and len(png) > 5_000
+    assert fields[0]["text"] == "*Asks*\n6  :large_green_circle: +5"
+    unmet = next(f["text"] for f in fields if f["text"].startswith("*Unmet asks*"))
+    assert ":red_circle: +" in unmet  # more unmet asks is bad news
+    (image,) = [b for b in blocks if b["type"] == "image"]
+    file_id = complete.args["files"][0]["id"] if isinstance(complete.args["files"], list) else None
+    assert image["slack_file"]["id"] == (file_id or image["slack_file"]["id"])
+    assert image["alt_text"].startswith("Partner program trend over the last 8 weeks: asks rose from 0 to 6")
     # The chart plots the last 8 weeks; the two last are the previous and this week.
     assert posted.chart_series["asks"] == [0, 0, 0, 0, 0, 0, 1, 6]
     assert posted.chart_series["intro_requests"][-2:] == [2, 4]
     assert posted.chart_series["introduced"][-2:] == [1, 2]
     assert posted.chart_series["deals_won"][-1] == 1
+    assert "$" in call.args["text"] or "deal" in call.args["text"]
+
+
+def test_an_empty_period_says_so_and_has_no_chart(bot):
+    posted = post_digest(bot.ctx, start=START, end=END)
+    assert posted is not None and posted.chart_series is None
+    (call,) = digest_posts(bot.fake)
+    text = str(call.args["blocks"])
+    assert "No asks this week" in text and "Every ask found a match" not in text and "image" not in text
+    assert bot.fake.calls_to("files.getUploadURLExternal") == []
+
+
+def test_deal_value_in_the_configured_currency(make_bot):
+    bot = make_bot(DEAL_CURRENCY="EUR")
+    build_week(bot.engine)
+    post_digest(bot.ctx, start=START, end=END)
+    (call,) = digest_posts(bot.fake)
+    assert "€" in str(call.args["blocks"]) and "€" in call.args["text"]
+
+
+def test_a_refused_chart_posts_the_digest_without_it(bot):
+    build_week(bot.engine)
+    bot.fake.inject("chat.postMessage", error="invalid_blocks")
+    posted = post_digest(bot.ctx, start=START, end=END)
+    assert posted is not None and posted.chart_series is None
+    ok = [c for c in digest_posts(bot.fake) if c.args["_answer"].get("ok")]
+    assert len(ok) == 1 and "image" not in str(ok[0].args["blocks"])
+
 
     with session_scope(bot.engine) as s:
         run = s.exec(select(DigestRun)).one()

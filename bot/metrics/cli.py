@@ -1,8 +1,9 @@
 """`partnerbot digest [--days N] [--json] [--post]`.
 
-The period is the last N whole days in DIGEST_TZ: from local midnight N days ago to local
-midnight today (today, still running, is left out). Printing and posting use the same
-period, so `--post` run twice the same day posts once.
+Printing (table or --json) counts the last N days up to now, today included, exactly as
+`/partnerstats N` does. `--post` posts the last N whole days in DIGEST_TZ (local midnight N days
+ago to local midnight today), so run twice the same day it posts once; its message says which
+days it covers, and the figures printed after posting are the posted ones.
 """
 
 from __future__ import annotations
@@ -114,15 +115,18 @@ def digest_cli(ctx: BotContext, *, days: int, as_json: bool, post: bool, out: Te
     if post and not ctx.settings.digest_channel:
         print("partnerbot digest: --post needs DIGEST_CHANNEL (a channel ID, C...)", file=sys.stderr)
         return 2
-    start, end = whole_days_period(ctx.clock.now(), days=days, tz=ctx.settings.digest_tz)
+    start, end = recent_days_period(ctx.clock.now(), days=days)
     figures = None
     if post:
         from bot.metrics.digest import post_digest
 
+        start, end = whole_days_period(ctx.clock.now(), days=days, tz=ctx.settings.digest_tz)
         try:
-            posted = post_digest(ctx, start=start, end=end)
+            posted = post_digest(ctx, start=start, end=end,
+                                 period_note=f"whole days in {ctx.settings.digest_tz}, today not yet included")
         except SlackApiError as exc:  # claimed but not posted: a run after the claim times out retries
-            print(f"partnerbot digest: Slack refused the digest: {exc.response.get('error')}", file=sys.stderr)
+            print(f"partnerbot digest: Slack refused the digest ({exc.response.get('error')}); "
+                  "a later run retries it", file=sys.stderr)
             return 1
         status = (f"posted the digest to {posted.channel} (ts {posted.ts})" if posted
                   else f"the digest for {start.isoformat()} .. {end.isoformat()} was already posted; nothing to do")

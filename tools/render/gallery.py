@@ -270,16 +270,18 @@ def sample_trend(*, empty: bool = False) -> dict[str, list]:
 
 def digest(w: World, *, empty: bool = False) -> Surface:
     from bot.blocks.digest import digest_blocks, digest_text
-    from bot.metrics.chart import trend_chart
+    from bot.metrics.chart import has_data, trend_chart
 
-    figures = sample_figures(empty=empty)
-    blocks = digest_blocks(figures)
-    chart = trend_chart(sample_trend(empty=empty))
-    thread = (f'<div class="thread"><div class="imgtitle">In the thread: Partner program trend</div>'
-              f'<img style="max-width:100%" src="{_png_uri(chart.png)}"></div>')
+    figures, series = sample_figures(empty=empty), sample_trend(empty=empty)
+    chart = trend_chart(series, title="Partner program to Nov 2 – Nov 8, 2026") if has_data(series) else None
+    ref = {"file_id": "F0CHART", "alt_text": chart.alt_text} if chart else None
+    blocks = digest_blocks(figures, trend=series, chart=ref)
+    # The HTML shows the uploaded PNG where Slack would show the file.
+    shown = [({**b, "image_url": _png_uri(chart.png)} if b["type"] == "image" else b) for b in blocks]
+    html = _message(shown, digest_text(figures))[0]
     name = "digest-empty" if empty else "digest"
     return Surface(name, "#partner-program, Monday 9:00 — the weekly digest",
-                   _message(blocks, digest_text(figures), extra=thread))
+                   (html, "message", {"text": digest_text(figures), "blocks": blocks}))
 
 
 def partnerstats_partner(w: World) -> Surface:
