@@ -33,6 +33,48 @@ def open_count_for(session: Session, *, company_id: int) -> int:
     return int(session.exec(stmt).one())
 
 
+# An introduction a manager has let through: it holds one of the partner's MAX_OPEN_INTROS places.
+DECIDED_OPEN_STATES = (IntroState.AWAITING_CONSENT.value, IntroState.APPROVED.value, IntroState.INTRODUCED.value)
+
+
+def decided_open_count_for(session: Session, *, company_id: int) -> int:
+    stmt = select(func.count()).select_from(Introduction).where(
+        Introduction.target_company_id == company_id, col(Introduction.state).in_(DECIDED_OPEN_STATES)
+    )
+    return int(session.exec(stmt).one())
+
+
+def lock_company(session: Session, *, company_id: int) -> None:
+    """Serialize the writers that count a partner's open introductions (MAX_OPEN_INTROS).
+
+    PostgreSQL: a row lock on the company until the transaction ends. SQLite has one writer
+    at a time: a transaction that writes first and counts afterwards is serialized already
+    (the driver begins the transaction at its first write), so nothing is taken here.
+    """
+    if session.get_bind().dialect.name == "postgresql":
+        from models.company import Company
+
+        session.exec(select(Company.id).where(Company.id == company_id).with_for_update())
+
+
+def close_open_for_company(session: Session, *, company_id: int, now: datetime,
+                           closed_by: str) -> list[tuple[int, str, int, str]]:
+    """Close every open introduction the company is on either side of (its profile is being
+    deleted); (id, requester user, target company, state it had) for each one closed."""
+    side = or_(Introduction.target_company_id == company_id, Introduction.requester_company_id == company_id)
+    rows = session.exec(select(Introduction.id, Introduction.requester_user_id, Introduction.target_company_id,
+                               Introduction.state)
+                        .where(side, col(Introduction.state).in_(OPEN_STATES))).all()
+    closed = []
+    for intro_id, requester, target, state in rows:
+        if _update(session, intro_id, [Introduction.state == state], {
+                "state": IntroState.CLOSED.value, "updated_at": now, "closed_at": now,
+                "closed_by": func.coalesce(Introduction.closed_by, closed_by),
+                "effects_claimed_by": None, "next_attempt_at": None}):
+            closed.append((intro_id, requester, target, state))
+    return closed
+
+
 def met_before(session: Session, *, intro_id: int, company_a: int | None, company_b: int) -> datetime | None:
     """When these two companies were last introduced (either way round) before this request, or None."""
     if company_a is None:

@@ -127,10 +127,20 @@ def request_intro(ctx: BotContext, *, ask_id: int, company_id: int, user_id: str
     )
     try:
         with session_scope(ctx.engine) as session:
+            # The limit is counted after this request is written, in a transaction no other
+            # request for the partner can interleave with (q.lock_company): two clicks at once
+            # cannot both take the last place.
+            q.lock_company(session, company_id=company_id)
             session.add(intro)
             session.flush()
+            open_now = q.open_count_for(session, company_id=company_id)
+            if open_now > ctx.settings.max_open_intros:
+                raise _Refused(f"{name} is already in {open_now - 1} open introductions, the program's "
+                               "limit. Please try again later or pick another partner.")
             audit.record(session, actor=user_id, action="intro_requested", entity=ENTITY, entity_id=intro.id,
                          detail={"ask_id": ask_id, "target_company_id": company_id}, at=now)
+    except _Refused as refused:
+        return Result(False, refused.message)
     except IntegrityError:  # the same click, twice at once: the other one made the request
         with session_scope(ctx.engine) as session:
             existing = q.find_intro(session, ask_id=ask_id, target_company_id=company_id)
@@ -158,19 +168,29 @@ def approve(ctx: BotContext, *, intro_id: int, manager_id: str) -> Result:
         return Result(False, NOT_A_MANAGER)
     now = ctx.clock.now()
     token = new_token()
-    with session_scope(ctx.engine) as session:
-        from bot.introductions.consent import state_after_approval
+    try:
+        with session_scope(ctx.engine) as session:
+            from bot.introductions.consent import state_after_approval
 
-        intro = q.get_intro(session, intro_id=intro_id)
-        to_state = state_after_approval(ctx, session, intro) if intro is not None else IntroState.APPROVED
-        # Approving also takes the lease on the side effects, so the retry job leaves them
-        # to this worker until the lease runs out.
-        changed = q.transition(session, intro_id=intro_id, from_states=[IntroState.REQUESTED], now=now,
-                               to_state=to_state, decided_by=manager_id, decided_at=now,
-                               effects_claimed_by=token, next_attempt_at=now + LEASE,
-                               effects_attempts=Introduction.effects_attempts + 1)
-        if changed:
-            audit.record(session, actor=manager_id, action="intro_approved", entity=ENTITY, entity_id=intro_id, at=now)
+            intro = q.get_intro(session, intro_id=intro_id)
+            to_state = state_after_approval(ctx, session, intro) if intro is not None else IntroState.APPROVED
+            if intro is not None:
+                q.lock_company(session, company_id=intro.target_company_id)
+            # Approving also takes the lease on the side effects, so the retry job leaves them
+            # to this worker until the lease runs out.
+            changed = q.transition(session, intro_id=intro_id, from_states=[IntroState.REQUESTED], now=now,
+                                   to_state=to_state, decided_by=manager_id, decided_at=now,
+                                   effects_claimed_by=token, next_attempt_at=now + LEASE,
+                                   effects_attempts=Introduction.effects_attempts + 1)
+            if changed:
+                # Re-checked now, after the write: the request may be days old.
+                problem = _approval_problem(ctx, session, intro)
+                if problem:
+                    raise _Refused(problem)
+                audit.record(session, actor=manager_id, action="intro_approved", entity=ENTITY, entity_id=intro_id,
+                             at=now)
+    except _Refused as refused:
+        return Result(False, refused.message, intro_id)
     if not changed:
         with session_scope(ctx.engine) as session:
             return Result(False, _already(q.get_intro(session, intro_id=intro_id)), intro_id)
@@ -178,6 +198,50 @@ def approve(ctx: BotContext, *, intro_id: int, manager_id: str) -> Result:
         return Result(True, "Approved. I'm asking the proposed partner to accept before the channel opens; "
                             "you'll see their answer on the request.", intro_id, token)
     return Result(True, "Approved. I'm opening the channel and introducing them.", intro_id, token)
+
+
+class _Refused(Exception):
+    """Roll the transaction back and tell the user `message`."""
+
+    def __init__(self, message: str) -> None:
+        super().__init__(message)
+        self.message = message
+
+
+def _approval_problem(ctx: BotContext, session, intro: Introduction) -> str | None:
+    """Why this request cannot be approved now, or None: both sides still in the directory,
+    the proposed partner not paused, not full and within MAX_OPEN_INTROS."""
+    from bot.text import escape
+
+    target = session.get(Company, intro.target_company_id, populate_existing=True)
+    name = f"*{escape(target.name)}*" if target is not None else "The proposed partner"
+    if target is None or not target.active:
+        return f"{name} has left the partner directory: this request cannot go ahead. Please decline it."
+    if intro.requester_company_id is not None:
+        requester = session.get(Company, intro.requester_company_id, populate_existing=True)
+        if requester is None or not requester.active:
+            return "The requesting partner has left the directory: this request cannot go ahead. Please decline it."
+    if is_paused(target, today=ctx.clock.now().date()):
+        return f"{name} has paused new introductions. Approve it once they resume, or decline it."
+    if target.capacity == Capacity.FULL.value:
+        return f"{name} is at full capacity. Approve it once they have room, or decline it."
+    decided = q.decided_open_count_for(session, company_id=intro.target_company_id)
+    if decided > ctx.settings.max_open_intros:
+        return (f"{name} is already in {decided - 1} open introductions, the program's limit "
+                f"(MAX_OPEN_INTROS={ctx.settings.max_open_intros}). Approve it once one closes, or decline it.")
+    return None
+
+
+def close_for_deleted_profile(ctx: BotContext, session, *, company_id: int, now: datetime) -> list[str]:
+    """The profile is being deleted (same transaction): its open requests and introductions
+    close; returns the users who asked to meet it and should be told (after the commit)."""
+    closed = q.close_open_for_company(session, company_id=company_id, now=now, closed_by="profile-deleted")
+    for intro_id, _, _, state in closed:
+        audit.record(session, actor="system", action="intro_closed_profile_deleted", entity=ENTITY,
+                     entity_id=intro_id, detail={"company_id": company_id, "state": state}, at=now)
+    pending = (IntroState.REQUESTED.value, IntroState.AWAITING_CONSENT.value, IntroState.APPROVED.value)
+    return sorted({requester for _, requester, target, state in closed
+                   if target == company_id and state in pending and requester and requester != "deleted-user"})
 
 
 def can_decline(ctx: BotContext, *, intro_id: int, manager_id: str) -> Result:

@@ -10,6 +10,8 @@ from slack_bolt import App
 from bot import profiles as P
 from bot.blocks import profile as B
 from bot.context import BotContext
+from bot.introductions import service as intro_service
+from bot.introductions.notify import dm
 from bot.text import safe
 from models.company import get_company, get_company_for_user
 from models.db import session_scope
@@ -86,16 +88,22 @@ def register(app: App, ctx: BotContext) -> None:
         value = _action_value(body)
         if not value.isdigit():
             return
+        now = ctx.clock.now()
         try:
             with session_scope(ctx.engine) as session:
                 company = P.delete_profile(session, company_id=int(value), actor=user_id,
-                                           is_manager=ctx.settings.is_manager(user_id), now=ctx.clock.now())
+                                           is_manager=ctx.settings.is_manager(user_id), now=now)
                 name = company.name
+                # Its open requests and introductions close with it (issue 13.5).
+                waiting = intro_service.close_for_deleted_profile(ctx, session, company_id=int(value), now=now)
         except (P.ProfileError, PermissionError) as exc:
             tell(body, client, f":warning: {exc}", replace=True)
             return
         tell(body, client, f":wastebasket: The profile of *{safe(name, 200)}* is deleted, with its personal data.",
              replace=True)
+        for requester in waiting:
+            dm(ctx, requester, f"Your introduction request to *{safe(name, 200)}* is closed: they have left the "
+                               "partner directory. Type `/findpartner` to find another partner.")
 
     def delete_cancel(ack, body, client):
         ack()
