@@ -83,10 +83,14 @@ def test_followup_message_buttons_and_answer():
     blocks = b.followup_message(intro_id=9, other_name=LONG, days=14, reminder=True)
     check_blocks(blocks)
     values = [json.loads(e["value"]) for blk in blocks if blk["type"] == "actions" for e in blk["elements"]]
-    assert values == [{"intro_id": 9, "outcome": o} for o in ("working_together", "deal_won", "no_fit")]
+    assert values == [{"intro_id": 9, "outcome": o} for o in ("working_together", "deal_won", "no_fit")] + [
+        {"intro_id": 9, "reminder": True}]  # "Not yet" knows whether this was the reminder
     # Slack refuses a block whose elements share an action_id: one id per outcome.
     ids = [e["action_id"] for blk in blocks if blk["type"] == "actions" for e in blk["elements"]]
-    assert ids == ["followup_working_together", "followup_deal_won", "followup_no_fit"]
+    assert ids == ["followup_working_together", "followup_deal_won", "followup_no_fit", "followup_not_yet"]
+    assert "14 days ago" in str(blocks) and "1 day ago" in str(b.followup_message(intro_id=9, other_name="A", days=1))
+    assert "in a week" in str(b.followup_later(other_name="A", reminder=False))
+    assert "next month" in str(b.followup_later(other_name="A", reminder=True))
     check_blocks(b.followup_answered(other_name=LONG, outcome="deal_won", deal_value=1234.5))
     assert "1,234.50" in str(b.followup_answered(other_name="A", outcome="deal_won", deal_value=1234.5))
 

@@ -41,7 +41,7 @@ def test_followup_reminder_and_outcomes(bot_any_db):
     asked = _followups(bot)
     assert sorted(c.args["channel"] for c in asked) == sorted([REQUESTER_USER, TARGET_USER])
     labels = [e["text"]["text"] for b in asked[0].args["blocks"] if b["type"] == "actions" for e in b["elements"]]
-    assert labels == ["Working together", "Deal won", "No fit"]
+    assert labels == ["Working together", "Deal won", "No fit", "Not yet"]
     assert run_due(bot.ctx)["intro_followups"] == 0  # once
 
     # The requester answers "Working together".
@@ -161,3 +161,42 @@ def test_followup_refused_by_slack_is_not_retried(bot):
     assert run_due(bot.ctx)["intro_followups"] == 0
     assert len(_followups(bot)) == 2  # one refused, never tried again; one delivered
     assert len([c for c in _followups(bot) if c.args.get("_answer", {}).get("ok")]) == 1
+
+
+def test_not_yet_keeps_the_question_open_and_says_when_it_comes_back(bot):
+    s = seed(bot.engine)
+    row = introduce(bot, s)
+    bot.clock.advance(days=bot.settings.followup_days + 1)
+    run_due(bot.ctx)
+    ask = [c for c in _followups(bot) if c.args["channel"] == REQUESTER_USER][-1]
+    later = next(e for b in ask.args["blocks"] if b["type"] == "actions" for e in b["elements"]
+                 if e["action_id"] == "followup_not_yet")
+    bot.slack.block_action("followup_not_yet", later["value"], user_id=REQUESTER_USER, channel_id=REQUESTER_USER,
+                           message={"ts": ask.args["_answer"]["ts"], "blocks": []})
+    update = bot.fake.wait_for("chat.update", where=lambda c: c.args["channel"] == REQUESTER_USER)[-1]
+    assert "ask again" in str(update.args["blocks"]) and "in a week" in str(update.args["blocks"])
+    assert outcomes(bot.engine) == []  # nothing recorded: the question stays open
+    # ... and it does come back: the reminder asks again.
+    bot.clock.advance(days=8)
+    run_due(bot.ctx)
+    again = [c for c in _followups(bot) if c.args["channel"] == REQUESTER_USER]
+    assert len(again) == 2 and "Reminder" in str(again[-1].args["blocks"])
+    assert intro(bot.engine, row.id).state == IntroState.INTRODUCED
+
+
+def test_the_nudges_answer_now_brings_the_question_back(bot):
+    s = seed(bot.engine)
+    row = introduce(bot, s)
+    bot.clock.advance(days=bot.settings.followup_days + 1)
+    run_due(bot.ctx)
+    before = len(_followups(bot))
+    from bot.blocks.nudge import nudge_blocks
+
+    blocks = nudge_blocks(company_id=s.requester_id, company_name="Cactus", kinds=["unanswered_intro"])
+    (answer,) = [e for b in blocks if b["type"] == "actions" for e in b["elements"] if e["action_id"] == "nudge_answer_now"]
+    assert answer.get("style") == "primary"
+    bot.slack.block_action("nudge_answer_now", answer["value"], user_id=REQUESTER_USER, channel_id=REQUESTER_USER)
+    wait_until(lambda: len(_followups(bot)) > before)
+    asked = _followups(bot)[before:]
+    assert [c.args["channel"] for c in asked] == [REQUESTER_USER]
+    assert f'"intro_id":{row.id}' in str(asked[0].args["blocks"]) and "Desert Phone Apps" in str(asked[0].args["blocks"])

@@ -9,7 +9,7 @@ from __future__ import annotations
 import json
 from datetime import datetime
 
-from bot.blocks.wording import match_label, plain_reasons, slack_date
+from bot.blocks.wording import match_label, plain_reasons, plural, slack_date
 from bot.text import plain, safe
 
 APPROVE = "intro_approve"
@@ -348,25 +348,37 @@ def followup_value(intro_id: int, outcome: str) -> str:
     return json.dumps({"intro_id": intro_id, "outcome": outcome}, separators=(",", ":"))
 
 
+FOLLOWUP_NOT_YET = "followup_not_yet"
+
+
 def followup_message(*, intro_id: int, other_name: str, days: int, reminder: bool = False) -> list[dict]:
     lead = ("Reminder: we'd still love to hear" if reminder else "Time for a quick check-in")
     text = (f"{lead} — how is it going with *{safe(other_name, 120)}*? "
-            f"You were introduced {days} days ago. Your answer helps the partner program.")
+            f"You were introduced {plural(days, 'day')} ago. Your answer helps the partner program.")
+    later = json.dumps({"intro_id": intro_id, "reminder": reminder}, separators=(",", ":"))
     return [
         _section(text),
         {"type": "actions", "block_id": f"followup_{intro_id}", "elements": [
-            _button(OUTCOME_LABELS[outcome], followup_action_id(outcome), followup_value(intro_id, outcome),
-                    "primary" if outcome == "working_together" else None)
-            for outcome in OUTCOME_LABELS
+            *(_button(OUTCOME_LABELS[outcome], followup_action_id(outcome), followup_value(intro_id, outcome),
+                      "primary" if outcome == "working_together" else None)
+              for outcome in OUTCOME_LABELS),
+            _button("Not yet", FOLLOWUP_NOT_YET, later),
         ]},
     ]
+
+
+def followup_later(*, other_name: str, reminder: bool) -> list[dict]:
+    """After "Not yet": when the question comes back."""
+    when = "next month, with your check-in" if reminder else "in a week"
+    return [_section(f"No problem — I'll ask again about *{safe(other_name, 120)}* {when}. "
+                     "Meanwhile, your channel is where you left it.")]
 
 
 def followup_answered(*, other_name: str, outcome: str, deal_value: float | None) -> list[dict]:
     label = OUTCOME_LABELS.get(outcome, outcome)
     text = f"Thanks! Your introduction to *{safe(other_name, 120)}*: *{label}*"
     if deal_value is not None:
-        text += f" (deal value {deal_value:,.2f})"
+        text += f" (deal value {deal_value:,.2f}".removesuffix(".00") + ")"
     return [_section(text + ". You can change your answer any time by asking a vendor manager.")]
 
 

@@ -15,6 +15,9 @@ def nudge_text(company_name: str) -> str:
     return f"A quick check-in about {safe(company_name, 120)}'s partner profile"
 
 
+ANSWER_NOW = "nudge_answer_now"
+
+
 def nudge_blocks(*, company_id: int, company_name: str, kinds: list[str]) -> list[dict]:
     reasons = "\n".join(f"• {REASONS[k]}" for k in kinds if k in REASONS)
     return [
@@ -24,7 +27,11 @@ def nudge_blocks(*, company_id: int, company_name: str, kinds: list[str]) -> lis
             "you do today? If now is not a good time for introductions, you can pause — we won't propose you "
             "until you resume.")}},
         {"type": "actions", "block_id": "nudge_actions", "elements": [
-            {"type": "button", "action_id": "profile_refresh", "style": "primary", "value": str(company_id),
+            # An unanswered follow-up comes first: answering it is one click away.
+            *([{"type": "button", "action_id": ANSWER_NOW, "style": "primary", "value": str(company_id),
+                "text": {"type": "plain_text", "text": "Answer now"}}] if "unanswered_intro" in kinds else []),
+            {"type": "button", "action_id": "profile_refresh", "value": str(company_id),
+             **({} if "unanswered_intro" in kinds else {"style": "primary"}),
              "text": {"type": "plain_text", "text": "Refresh my profile"}},
             {"type": "button", "action_id": "profile_pause", "value": str(company_id),
              "text": {"type": "plain_text", "text": "Pause for now"}},

@@ -1,4 +1,5 @@
-"""Follow-up answers: Working together / Deal won (asks for a value) / No fit."""
+"""Follow-up answers: Working together / Deal won (asks for a value) / No fit / Not yet, and the
+monthly nudge's "Answer now"."""
 
 from __future__ import annotations
 
@@ -8,9 +9,11 @@ import re
 from slack_bolt import App
 
 from bot.blocks import intro as blocks
+from bot.blocks.nudge import ANSWER_NOW
 from bot.context import BotContext
 from bot.introductions import followup, service
 from bot.introductions.notify import tell_clicker
+from bot.text import safe
 
 
 def register(app: App, ctx: BotContext) -> None:
@@ -43,3 +46,29 @@ def register(app: App, ctx: BotContext) -> None:
             tell_clicker(ctx, body, respond, result.message)
             return
         followup.show_answer(ctx, intro_id=intro_id, user_id=user, outcome=outcome, deal_value=None, **message_ref)
+
+    @app.action(blocks.FOLLOWUP_NOT_YET)
+    def followup_not_yet(ack, body, action):
+        ack()
+        try:
+            value = json.loads(action.get("value") or "{}")
+            intro_id, reminder = int(value["intro_id"]), bool(value.get("reminder"))
+        except (ValueError, KeyError, TypeError):
+            return
+        followup.show_later(ctx, intro_id=intro_id, user_id=body["user"]["id"], reminder=reminder,
+                            **followup.message_ref(body))
+
+    @app.action(ANSWER_NOW)
+    def answer_now(ack, body):
+        """The monthly nudge's "Answer now": the unanswered follow-up question(s), here and now."""
+        ack()
+        user = body["user"]["id"]
+        pending = followup.unanswered_for(ctx, user_id=user)
+        if not pending:
+            ctx.client.chat_postMessage(channel=user, text="All answered already — thank you!")
+            return
+        for intro_id, other_name, days in pending:
+            ctx.client.chat_postMessage(channel=user, unfurl_links=False,
+                                        text=f"How is your introduction to {safe(other_name, 120)} going?",
+                                        blocks=blocks.followup_message(intro_id=intro_id, other_name=other_name,
+                                                                       days=days))
