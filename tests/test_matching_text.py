@@ -332,3 +332,17 @@ def test_an_outcome_reads_as_the_capability_that_delivers_it(said, concept):
 ])
 def test_what_people_call_large_cities(text, name):
     assert [p.name for p in gazetteer().find(text)[0]] == [name]
+
+
+@pytest.mark.parametrize(("ask", "not_need_words", "need_words"), [
+    ("HR wants staff at our diners to clock in and out on the Cisco desk phones", {"hr"}, {"clock in and out"}),
+    ("Now their marketing VP wants the menus behind the counter to be TVs", {"marketing"}, {"menus behind the counter"}),
+    ("IT director at a clinic group needs a DR site for the EHR", {"director"}, {"dr site"}),
+    ("marketing automation for the sales team", set(), {"marketing automation"}),  # no request verb: a need
+])
+def test_who_is_asking_is_no_need(ask, not_need_words, need_words):
+    from bot.matching.asks import parse_ask
+    from bot.matching.index import DirectoryIndex
+
+    surfaces = {t.surface for n in parse_ask(ask, DirectoryIndex()).needs for t in n.terms}
+    assert need_words <= surfaces and not (not_need_words & surfaces), surfaces

@@ -170,6 +170,23 @@ def _negated(text: str) -> tuple[str, list[str]]:
     return _NEGATED.sub(lambda m: " " * len(m.group(0)), text), found
 
 
+# Who is asking is no need: "HR wants ...", "their marketing VP wants ...", "IT director at a
+# clinic group needs ...". A department or role right before the request (or before "at ...
+# needs") is blanked, so "HR" does not ask for payroll nor "marketing" for a marketing agency.
+_REQUESTER = re.compile(
+    r"\b(?:(?:the|our|their|my|his|her|an?)\s+)?"
+    r"(?:(?:HR|IT|marketing|finance|accounting|ops|operations|sales|legal|facilities|plant|store|office|"
+    r"practice|clinic|school|district)\s+)?"
+    r"(?:HR|vp|vice president|director|manager|head|lead|team|dept|department|cfo|ceo|cto|coo|cio|gm|owner|"
+    r"boss|principal|superintendent|administrator)"
+    r"(?=\s+(?:at\s+(?:an?|the|our|their)\s+[^.!?,;]{1,60}?\s+)?(?:now\s+|also\s+|just\s+)?"
+    r"(?:wants|wanted|asked|asks|needs|is asking|has asked|would like|cornered|says)\b)", re.I)
+
+
+def _without_requester(text: str) -> str:
+    return _REQUESTER.sub(lambda m: " " * len(m.group(0)), text)
+
+
 def _without_backstory(text: str) -> str:
     """The text with its backstory sentences blanked (all of it kept when that would leave nothing)."""
     parts = []
@@ -199,7 +216,7 @@ def parse_ask(text: str, index: DirectoryIndex, *, industry: str | None = None,
     masked = list(text)
     for a, b in spans:
         masked[a:b] = " " * (b - a)
-    kept, negated = _negated(_without_backstory("".join(masked)))
+    kept, negated = _negated(_without_requester(_without_backstory("".join(masked))))
     if not kept.strip():
         kept, negated = "".join(masked), []
     pieces: list[str] = [p for p in _STRONG.split(kept) if p and p.strip()]
