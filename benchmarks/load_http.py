@@ -336,6 +336,9 @@ def propagation_delay(ports: list[int], fake: FakeSlack, db_url: str, owner: str
               "description": company.description, "capacity": company.capacity, "website": ""}
     values = {b: {"value": select_value(v) if b in ("partner_type", "capacity") else text_value(v)}
               for b, v in fields.items()}
+    _ack, _answer, before = ask_and_wait(ports[1], fake, "UNOPROFILE000", marker)
+    if company.name in str(before.get("blocks")):
+        raise SystemExit("the partner is found before the edit: the propagation figure would mean nothing")
     slack = SlackRequester(f"http://127.0.0.1:{ports[0]}", SECRET, fake)
     started = time.monotonic()
     reply = slack.view_submission("profile_modal", values, user_id=owner,
@@ -450,7 +453,8 @@ def main(argv: list[str] | None = None) -> int:
         for port in ports[1:]:  # every replica ready before the timed phases
             ask_and_wait(port, fake, askers[0], ASKS[0], timeout=600)
 
-        wait_for_saved_index(logs[0])
+        for log in logs:
+            wait_for_saved_index(log)
         timed_from = [log_lines(log) for log in logs]  # start-up pauses (loading data) are not an answer's
         sequential = one_at_a_time(ports[0], fake, askers, args.sequential)
         naive = [] if args.no_naive else naive_baseline(db_url, min(args.sequential, len(ASKS)))

@@ -32,7 +32,8 @@ INTRODUCTION = "introduction"
 # Not a sequence: a random number each database draws once, so a file saved for one database
 # (bot.matching.persist) is never taken for another's at the same URL.
 DATABASE = "database"
-_VERSION = "v1"  # bump when the trigger bodies change: a new name makes upgrade install them again
+_VERSION = "v2"  # bump when the trigger bodies change: a new name makes upgrade install them again
+_OLD_VERSIONS = ("v1",)  # triggers of earlier versions, dropped when the new ones go in
 
 
 class ChangeCounter(SQLModel, table=True):
@@ -69,7 +70,8 @@ def _sqlite_ddl() -> list[str]:
             "ON CONFLICT(name) DO UPDATE SET seq = seq + 1;")
     log = ("INSERT OR REPLACE INTO company_change (company_id, seq) "
            "VALUES ({row}.id, (SELECT seq FROM change_counter WHERE name = 'company'));")
-    ddl = []
+    ddl = [f"DROP TRIGGER IF EXISTS {table}_changed_{event}_{old}" for old in _OLD_VERSIONS
+           for table in ("company", "introduction") for event in ("insert", "update", "delete")]
     for event, row in (("INSERT", "NEW"), ("UPDATE", "NEW"), ("DELETE", "OLD")):
         ddl.append(f"CREATE TRIGGER IF NOT EXISTS company_changed_{event.lower()}_{_VERSION} AFTER {event} ON company "
                    f"BEGIN {bump.format(name=COMPANY)} {log.format(row=row)} END")
@@ -79,12 +81,18 @@ def _sqlite_ddl() -> list[str]:
 
 
 def _postgresql_ddl() -> list[str]:
+    # One step of the company sequence per transaction, remembered in a transaction-local
+    # setting: a bulk import bumps the counter row once, not once per row (updating one row
+    # 100k times in a transaction makes each update walk the chain of its earlier versions).
     return [
         f"""CREATE OR REPLACE FUNCTION partnerbot_company_changed_{_VERSION}() RETURNS trigger AS $$
-        DECLARE next_seq bigint;
+        DECLARE next_seq bigint := nullif(current_setting('partnerbot.company_seq', true), '')::bigint;
         BEGIN
-            INSERT INTO change_counter (name, seq) VALUES ('{COMPANY}', 1)
-                ON CONFLICT (name) DO UPDATE SET seq = change_counter.seq + 1 RETURNING seq INTO next_seq;
+            IF next_seq IS NULL THEN
+                INSERT INTO change_counter (name, seq) VALUES ('{COMPANY}', 1)
+                    ON CONFLICT (name) DO UPDATE SET seq = change_counter.seq + 1 RETURNING seq INTO next_seq;
+                PERFORM set_config('partnerbot.company_seq', next_seq::text, true);
+            END IF;
             INSERT INTO company_change (company_id, seq)
                 VALUES (CASE WHEN TG_OP = 'DELETE' THEN OLD.id ELSE NEW.id END, next_seq)
                 ON CONFLICT (company_id) DO UPDATE SET seq = EXCLUDED.seq;
@@ -92,10 +100,15 @@ def _postgresql_ddl() -> list[str]:
         END $$ LANGUAGE plpgsql""",
         f"""CREATE OR REPLACE FUNCTION partnerbot_introduction_changed_{_VERSION}() RETURNS trigger AS $$
         BEGIN
-            INSERT INTO change_counter (name, seq) VALUES ('{INTRODUCTION}', 1)
-                ON CONFLICT (name) DO UPDATE SET seq = change_counter.seq + 1;
+            IF current_setting('partnerbot.introduction_bumped', true) IS DISTINCT FROM 'yes' THEN
+                INSERT INTO change_counter (name, seq) VALUES ('{INTRODUCTION}', 1)
+                    ON CONFLICT (name) DO UPDATE SET seq = change_counter.seq + 1;
+                PERFORM set_config('partnerbot.introduction_bumped', 'yes', true);
+            END IF;
             RETURN NULL;
         END $$ LANGUAGE plpgsql""",
+        *(f"DROP TRIGGER IF EXISTS {table}_changed_{old} ON {table}" for old in _OLD_VERSIONS
+          for table in ("company", "introduction")),
         f"DROP TRIGGER IF EXISTS company_changed_{_VERSION} ON company",
         f"CREATE TRIGGER company_changed_{_VERSION} AFTER INSERT OR UPDATE OR DELETE ON company "
         f"FOR EACH ROW EXECUTE FUNCTION partnerbot_company_changed_{_VERSION}()",

@@ -140,3 +140,16 @@ def test_asks_rank_concurrently_while_profiles_change(engine):
     assert errors == []
     assert names(directory.rank("bakery robotics 14", today=TODAY))[0] == "Berlin Bakery IT"
     assert directory.index.live == len(ids) + 15
+
+
+def test_a_transaction_of_many_writes_is_seen_whole(engine):
+    ids = {n: add_company(engine, n, capabilities=["cloud migration"]) for n in ("A", "B", "C")}
+    directory = Directory(engine)
+    before = directory.sync().seq
+    table = Company.__table__
+    with engine.begin() as conn:
+        for cid in ids.values():
+            conn.execute(update(table).where(table.c.id == cid).values(capabilities=["sourdough robotics"]))
+    assert sorted(names(directory.rank("sourdough robotics", today=TODAY, top=5))) == ["A", "B", "C"]
+    if engine.dialect.name == "postgresql":  # one step per transaction, whatever its size
+        assert directory.sync().seq == before + 1
