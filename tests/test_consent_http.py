@@ -180,3 +180,36 @@ def test_digest_counts_consent(make_bot):
     assert figures["consent_expired"] == 0 and figures["consent_hours_median"] == 6.0
     assert figures["approved"] == 1  # the manager's decision still counts as before
     json.dumps(figures)
+
+
+@pytest.mark.postgres
+def test_two_contacts_accepting_at_once_on_two_replicas_open_one_channel(make_bot, request, tmp_path):
+    import threading
+
+    from tests.conftest import PG_SKIP_REASON, PG_URL, fresh_db_url
+
+    if not PG_URL:
+        pytest.skip(PG_SKIP_REASON)
+    url = fresh_db_url("postgresql", tmp_path, request)
+    first = consent_bot(make_bot, url)
+    second = consent_bot(make_bot, url)
+    other = "U0TARGET02"
+    s, row = ask_consent(first, target_users=(TARGET_USER, other))
+    assert len(consent_dms(first, TARGET_USER)) == 1 and len(consent_dms(first, other)) == 1
+    barrier = threading.Barrier(2)
+
+    def accept(bot, user):
+        barrier.wait()
+        click(bot, cblocks.ACCEPT, row, user)
+
+    threads = [threading.Thread(target=accept, args=a) for a in ((first, TARGET_USER), (second, other))]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    wait_until(lambda: intro(first.engine, row.id).state == IntroState.INTRODUCED, timeout=20)
+    first.fake.settle()
+    assert len(first.fake.calls_to("conversations.create")) == 1
+    assert audit_actions(first.engine, row.id).count("intro_consent_accepted") == 1
+    texts = [r.get("text", "") for r in first.fake.responses]
+    assert sum("Thank you!" in t for t in texts) == 1 and sum("already accepted" in t for t in texts) == 1
