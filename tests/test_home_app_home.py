@@ -10,7 +10,7 @@ from sqlmodel import select
 
 from bot.blocks.home import home_view
 from bot.blocks.limits import check_modal
-from models import Company, Introduction
+from models import Ask, Company, Introduction
 from models.db import session_scope
 from tests.conftest import MANAGER
 from tests.metrics_data import build_week, t
@@ -62,7 +62,10 @@ def test_manager_home_has_pending_approvals_and_figures(bot):
     assert ("intro_approve", str(pending.id)) in actions(view)
     assert ("intro_decline", str(pending.id)) in actions(view)
     text = str(view["blocks"])
-    assert "*Cobalt Apps* → *Bravo UC*" in text
+    assert "(Cobalt Apps) → *Bravo UC*" in text
+    # Approvals first; a manager without a company is not asked to create a profile.
+    assert view["blocks"][0]["type"] == "header" and "Waiting for your approval (1)" in str(view["blocks"][0])
+    assert ("profile_edit", "") not in actions(view) and "don't have a partner profile" not in text
     assert "*Asks*\\n6" in text and "3 of 5 (60%)" in text
 
 
@@ -103,6 +106,49 @@ def test_home_view_stays_within_limits_with_long_lists():
     text = str(view["blocks"])
     assert "<!channel>" not in text and "<@U123>" not in text
     assert "more in the approvals channel" in text
-    # Open introductions are listed before closed ones.
-    intro_text = next(b for b in view["blocks"] if "asked for" in str(b))["text"]["text"]
-    assert intro_text.index("introduced") < intro_text.index("closed")
+    # Open introductions are listed before closed ones (collapsed into one line at the end).
+    listed = [str(b) for b in view["blocks"] if "asked for" in str(b)]
+    assert "introduced" in listed[0] and "closed" in listed[-1] and "closed" not in listed[0]
+
+
+def test_partner_home_acts_on_open_introductions_and_asks(bot):
+    ids = build_week(bot.engine)
+    with session_scope(bot.engine) as s:
+        for row in s.exec(select(Introduction).where(Introduction.state == "introduced")).all():
+            row.channel_id = f"C0P2P{row.id:04d}"
+            s.add(row)
+        for row in s.exec(select(Ask).where(Ask.company_id == ids["A"])).all():
+            row.asker_user_id = "U0ACME001"  # Acme's own asks (See matches is for one's own)
+            s.add(row)
+    bot.clock.set(t(11, 9))
+    view = open_home(bot, "U0ACME001")
+    first = view["blocks"][0]
+    assert first["type"] == "actions" and first["elements"][0]["text"]["text"] == "Find a partner"
+    assert first["elements"][0].get("style") == "primary"
+    elements = [e for b in view["blocks"] if b["type"] == "actions" for e in b["elements"]]
+    opens = [e for e in elements if e["action_id"] == "intro_open_channel"]
+    assert opens and all(e["url"].startswith("https://slack.com/app_redirect?channel=") for e in opens)
+    assert {"followup_working_together", "followup_deal_won", "followup_no_fit"} <= {e["action_id"] for e in elements}
+    # The profile is one line, not the whole card.
+    assert not any(b["type"] == "header" and "Acme Phones" in str(b) for b in view["blocks"])
+    see = [b["accessory"] for b in view["blocks"] if b.get("accessory", {}).get("action_id") == "home_see_matches"]
+    assert see
+    bot.fake.reset()
+    bot.slack.block_action("home_see_matches", see[0]["value"], user_id="U0ACME001",
+                           view={"id": "V0HOME0001", "type": "home", "blocks": []})
+    modal = bot.fake.wait_for("views.open")[0].args["view"]
+    check_modal(modal)
+    assert modal["title"]["text"] == "Your matches"
+    # Someone else's ask opens nothing.
+    bot.slack.block_action("home_see_matches", see[0]["value"], user_id="U0NOBODY01",
+                           view={"id": "V0HOME0002", "type": "home", "blocks": []})
+    bot.fake.settle()
+    assert len(bot.fake.calls_to("views.open")) == 1
+    assert ids
+
+
+def test_find_partner_from_the_home_opens_the_ask_form(bot):
+    bot.slack.block_action("home_find_partner", "find", user_id="U0NOBODY01",
+                           view={"id": "V0HOME0001", "type": "home", "blocks": []})
+    view = bot.fake.wait_for("views.open")[0].args["view"]
+    assert view["callback_id"] == "findpartner_ask"

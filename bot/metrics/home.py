@@ -27,12 +27,13 @@ def _asks(session, *, user_id: str, company_id: int | None) -> list[dict]:
         mine = or_(mine, Ask.company_id == company_id)
     intro_counts = (select(Introduction.ask_id, func.count().label("n")).group_by(Introduction.ask_id).subquery())
     rows = session.execute(
-        select(Ask.id, Ask.text, Ask.created_at, Ask.matches_shown, Ask.unmet, func.coalesce(intro_counts.c.n, 0))
+        select(Ask.id, Ask.text, Ask.created_at, Ask.matches_shown, Ask.unmet, func.coalesce(intro_counts.c.n, 0),
+               Ask.asker_user_id)
         .outerjoin(intro_counts, intro_counts.c.ask_id == Ask.id)
         .where(mine).order_by(Ask.created_at.desc(), Ask.id.desc()).limit(ASKS_SHOWN)
     ).all()
-    return [{"id": r[0], "text": r[1], "created_at": r[2], "matches_shown": r[3], "unmet": r[4], "intros": r[5]}
-            for r in rows]
+    return [{"id": r[0], "text": r[1], "created_at": r[2], "matches_shown": r[3], "unmet": r[4], "intros": r[5],
+             "mine": r[6] == user_id} for r in rows]
 
 
 def _intros(session, *, user_id: str, company_id: int | None) -> list[dict]:
@@ -85,4 +86,4 @@ def build_home(ctx: BotContext, *, user_id: str) -> dict:
             pending, pending_total = _pending(session)
             figures = headline(session, start=now - timedelta(days=7), end=now)
         return home_view(company=company, asks=asks, intros=intros, is_manager=is_manager, pending=pending,
-                         pending_total=pending_total, figures=figures, today=now.date())
+                         pending_total=pending_total, figures=figures, today=now.date(), now=now)

@@ -296,9 +296,9 @@ def partnerstats_partner(w: World) -> Surface:
 
 def _home_data(w: World) -> dict:
     asks = [{"id": w.ask.id, "text": ASK_TEXT, "created_at": NOW - timedelta(days=2), "matches_shown": 4,
-             "unmet": False, "intros": 1},
+             "unmet": False, "intros": 1, "mine": True},
             {"id": 3, "text": "HIPAA compliance audit for a clinic group", "created_at": NOW - timedelta(days=9),
-             "matches_shown": 0, "unmet": True, "intros": 0}]
+             "matches_shown": 0, "unmet": True, "intros": 0, "mine": True}]
     intros = [{"id": 7, "state": "introduced", "created_at": NOW - timedelta(days=2), "channel_id": "C0P2P",
                "requested_by_you": True, "other": "Calence"},
               {"id": 4, "state": "requested", "created_at": NOW - timedelta(days=1), "channel_id": None,
@@ -312,7 +312,7 @@ def home_partner(w: World) -> Surface:
     from bot.blocks.home import home_view
 
     view = home_view(company=w.requester, **_home_data(w), is_manager=False, pending=[], pending_total=0,
-                     figures=None, today=NOW.date())
+                     figures=None, today=NOW.date(), now=NOW)
     return Surface("home-partner", "Bob's App Home (a partner)", _home(view), 800)
 
 
@@ -325,8 +325,26 @@ def home_manager(w: World) -> Surface:
                {"id": 10, "created_at": NOW - timedelta(hours=3), "requester_user_id": BOB, "requester": "IPcelerate",
                 "target": "Calence", "ask": ASK_TEXT}]
     view = home_view(company=None, asks=[], intros=[], is_manager=True, pending=pending, pending_total=2,
-                     figures=sample_figures(), today=NOW.date())
+                     figures=sample_figures(), today=NOW.date(), now=NOW)
     return Surface("home-manager", "Maria's App Home (a vendor manager)", _home(view), 800)
+
+
+def see_matches(w: World) -> Surface:
+    from bot.blocks.home import ask_results_modal
+    from bot.blocks.matches import saved_results_message
+
+    results = [{"company_id": w.target.id, "company": w.target.name, "partner_type": w.target.partner_type,
+                "score": 93.6, "reasons": _approval_kwargs(w)["reasons"], "confidence": "strong", "covers": []},
+               {"company_id": w.target.id + 100, "company": "Saguaro Voice Systems", "partner_type": "Installer",
+                "score": 70.0, "reasons": ["VoIP phone system installation", "serves Tucson, Arizona"],
+                "confidence": "strong", "covers": []}]
+    _text, blocks = saved_results_message(
+        ask_id=w.ask.id, title=ASK_TEXT, needs=[ASK_TEXT], results=results, linked={w.target.id, w.target.id + 100},
+        requested={w.target.id: "requested"},
+        notice=":white_check_mark: Thanks! Your request to be introduced to *Calence* is waiting for a vendor "
+               "manager's approval. I'll let you know here in Slack.")
+    return Surface("findpartner-requested", "Bob clicked Request intro (or See matches on his Home)",
+                   _modal(ask_results_modal(blocks)), 640)
 
 
 def profile_card(w: World) -> Surface:
@@ -344,7 +362,7 @@ def profile_modal(w: World) -> Surface:
 SURFACES: list[Callable[[World], Surface]] = [
     findpartner_results, findpartner_no_match, ask_modal, approval_request, approval_decided, profiles_modal, decline_modal,
     intro_message, intro_dm, not_a_fit_modal, followup, followup_answered, deal_modal, nudge, digest,
-    lambda w: digest(w, empty=True), partnerstats_partner, home_partner, home_manager, profile_card, profile_modal,
+    lambda w: digest(w, empty=True), partnerstats_partner, home_partner, home_manager, see_matches, profile_card, profile_modal,
 ]
 
 
