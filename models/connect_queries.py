@@ -121,3 +121,13 @@ def due_reminders(session: Session, *, invited_before: datetime) -> list[int]:
         col(SharedInvite.invited_at) <= invited_before, col(SharedInvite.reminded_at).is_(None),
     ).order_by(col(SharedInvite.id))
     return list(session.exec(stmt))
+
+
+def release_held_by(session: Session, *, token_prefix: str) -> int:
+    """On a graceful stop (after in-flight calls finished): every invitation lease this worker
+    still holds becomes free at once, for the next process."""
+    stmt = (update(SharedInvite)
+            .where(col(SharedInvite.claimed_by).startswith(token_prefix),
+                   SharedInvite.state == InviteState.PENDING.value)
+            .values(claimed_by=None, next_attempt_at=None))
+    return session.connection().execute(stmt).rowcount

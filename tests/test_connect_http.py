@@ -279,3 +279,34 @@ def test_a_contact_who_is_a_member_of_the_workspace_is_invited_directly(make_bot
     assert invite_row(bot.engine, DANA).state == "approved" and invite_row(bot.engine, LEE).state == "invited"
     assert channel_flags(bot, row.channel_id)["is_ext_shared"] is False
     assert connect.invites and all(i.email == LEE for i in connect.invites.values())
+
+
+def test_a_graceful_stop_frees_this_workers_invitation_leases(engine):
+    from datetime import UTC, datetime, timedelta
+
+    from models import connect_queries as cq
+    from models.ask import Ask
+    from models.company import Company
+    from models.introduction import Introduction
+
+    now = datetime(2026, 11, 2, tzinfo=UTC)
+    with session_scope(engine) as session:
+        a, b = Company(name="A", name_key="a"), Company(name="B", name_key="b", contact_emails=[DANA, LEE])
+        session.add_all([a, b])
+        session.flush()
+        ask = Ask(asker_user_id="U0A0000001", company_id=a.id, text="x")
+        session.add(ask)
+        session.flush()
+        row = Introduction(ask_id=ask.id, requester_user_id="U0A0000001", requester_company_id=a.id,
+                           target_company_id=b.id, state="introduced", channel_id="C1")
+        session.add(row)
+        session.flush()
+        cq.reserve(session, intro_id=row.id, contacts=[(b.id, DANA), (b.id, LEE), (b.id, DANA.upper())], now=now)
+        ids = cq.due(session, now=now)
+        assert len(ids) == 2  # one row per address, whatever its case
+        assert cq.claim(session, row_id=ids[0], token="host:1:aa", now=now, lease_until=now + timedelta(minutes=5))
+        assert cq.claim(session, row_id=ids[1], token="other:2:bb", now=now, lease_until=now + timedelta(minutes=5))
+        assert not cq.claim(session, row_id=ids[0], token="host:1:cc", now=now, lease_until=now)  # held
+        assert cq.due(session, now=now) == []
+        assert cq.release_held_by(session, token_prefix="host:1:") == 1
+        assert cq.due(session, now=now) == [ids[0]]

@@ -62,7 +62,7 @@ def consent_request(*, intro_id: int, ask, requester, requester_user_id: str, ta
             _button("Accept", ACCEPT, value, "primary"),
             _button("Not now", NOT_NOW, value),
         ]},
-        _context(f"Accept opens a private channel with both of you and the vendor manager. Not now closes the "
+        _context(f"Accept opens a channel for both of you and the vendor manager. Not now closes the "
                  f"request politely (a reason is optional). Without an answer it closes by itself on {when(deadline)}. "
                  f"Request #{intro_id}"),
     ]
