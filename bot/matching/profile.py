@@ -42,7 +42,7 @@ BROADER_FACTOR = 0.6
 FIELDS = ("capabilities", "industries", "certifications", "partner_type", "description")
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)  # 100k of them live in an index: no __dict__ each
 class ProfileRecord:
     """The columns of a `Company` row that matching reads."""
 
