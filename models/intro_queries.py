@@ -187,6 +187,24 @@ def due_consent_expiry(session: Session, *, asked_before: datetime) -> list[int]
     return list(session.exec(stmt))
 
 
+def due_invitation_consent_expiry(session: Session, *, asked_before: datetime) -> list[int]:
+    """Proposed partners with only outside contacts (their consent is accepting the Slack
+    Connect invitation) who have not accepted since before the cutoff."""
+    stmt = select(Introduction.id).where(
+        col(Introduction.state).in_([IntroState.APPROVED.value, IntroState.INTRODUCED.value]),
+        col(Introduction.consent_answer).is_(None), col(Introduction.consent_asked_at) <= asked_before,
+    ).order_by(col(Introduction.id))
+    return list(session.exec(stmt))
+
+
+def expire_invitation_consent(session: Session, *, intro_id: int, now: datetime, **values) -> bool:
+    """Close an introduction whose outside-only partner never accepted, unless it just did."""
+    return _update(session, intro_id, [
+        col(Introduction.state).in_([IntroState.APPROVED.value, IntroState.INTRODUCED.value]),
+        col(Introduction.consent_answer).is_(None)],
+        {"state": IntroState.CONSENT_EXPIRED.value, "updated_at": now, **values})
+
+
 def due_followups(session: Session, *, introduced_before: datetime) -> list[int]:
     stmt = select(Introduction.id).where(
         Introduction.state == IntroState.INTRODUCED.value,

@@ -310,3 +310,21 @@ def test_a_graceful_stop_frees_this_workers_invitation_leases(engine):
         assert cq.due(session, now=now) == []
         assert cq.release_held_by(session, token_prefix="host:1:") == 1
         assert cq.due(session, now=now) == [ids[0]]
+
+
+def test_outside_only_partner_that_never_accepts_expires_after_consent_days(make_bot):
+    bot = make_bot(INTRO_CONSENT="on", CONSENT_DAYS="3")
+    SlackConnect(bot.fake)
+    s = seed(bot.engine, target_users=(), target_fields={"contact_emails": [DANA]})
+    row = request_and_wait(bot, s)
+    approve(bot, row, user=MANAGER)
+    wait_until(lambda: intro(bot.engine, row.id).state == IntroState.INTRODUCED)
+    settled(bot)
+    bot.clock.advance(days=2, hours=23)
+    assert run_due(bot.ctx)["intro_consent_expiry"] == 0
+    bot.clock.advance(hours=2)
+    assert run_due(bot.ctx)["intro_consent_expiry"] == 1
+    assert run_due(bot.ctx)["intro_consent_expiry"] == 0
+    closed = intro(bot.engine, row.id)
+    assert closed.state == IntroState.CONSENT_EXPIRED and closed.consent_answer == "expired"
+    assert any("did not answer within 3 days" in t for t in texts_to(bot, REQUESTER_USER))

@@ -173,14 +173,19 @@ def expire_due(ctx: BotContext, now: datetime) -> int:
     """Close the requests nobody answered within CONSENT_DAYS; tell the requester and manager."""
     cutoff = now - timedelta(days=ctx.settings.consent_days)
     with session_scope(ctx.engine) as session:
-        due = q.due_consent_expiry(session, asked_before=cutoff)
+        asked = q.due_consent_expiry(session, asked_before=cutoff)
+        # a partner with only outside contacts: its invitation was never accepted
+        invited = q.due_invitation_consent_expiry(session, asked_before=cutoff)
     expired = 0
-    for intro_id in due:
+    values = dict(consent_answer=ConsentAnswer.EXPIRED.value, consent_answered_at=now, closed_at=now,
+                  closed_by="system", effects_claimed_by=None, next_attempt_at=None)
+    for intro_id in [*asked, *invited]:
         with session_scope(ctx.engine) as session:
-            changed = q.transition(session, intro_id=intro_id, from_states=[IntroState.AWAITING_CONSENT], now=now,
-                                   to_state=IntroState.CONSENT_EXPIRED, consent_answer=ConsentAnswer.EXPIRED.value,
-                                   consent_answered_at=now, closed_at=now, closed_by="system",
-                                   effects_claimed_by=None, next_attempt_at=None)
+            if intro_id in asked:
+                changed = q.transition(session, intro_id=intro_id, from_states=[IntroState.AWAITING_CONSENT],
+                                       now=now, to_state=IntroState.CONSENT_EXPIRED, **values)
+            else:
+                changed = q.expire_invitation_consent(session, intro_id=intro_id, now=now, **values)
             if changed:
                 audit.record(session, actor="system", action="intro_consent_expired", entity=ENTITY,
                              entity_id=intro_id, at=now)
