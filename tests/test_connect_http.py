@@ -328,3 +328,22 @@ def test_outside_only_partner_that_never_accepts_expires_after_consent_days(make
     closed = intro(bot.engine, row.id)
     assert closed.state == IntroState.CONSENT_EXPIRED and closed.consent_answer == "expired"
     assert any("did not answer within 3 days" in t for t in texts_to(bot, REQUESTER_USER))
+
+
+def test_with_consent_the_invitations_go_out_only_after_accept(make_bot):
+    from tests.intro_setup import TARGET_USER
+
+    bot = make_bot(INTRO_CONSENT="on")
+    SlackConnect(bot.fake)
+    s = seed(bot.engine, target_fields={"contact_emails": [DANA]})
+    row = request_and_wait(bot, s)
+    approve(bot, row, user=MANAGER)
+    wait_until(lambda: intro(bot.engine, row.id).consent_asked_at is not None)
+    bot.fake.settle()
+    assert not bot.fake.calls_to("conversations.inviteShared") and not invites(bot.engine)
+    bot.slack.block_action(cblocks.ACCEPT, str(row.id), user_id=TARGET_USER, channel_id="D0TARGET01")
+    wait_until(lambda: intro(bot.engine, row.id).state == IntroState.INTRODUCED)
+    settled(bot)
+    assert [c.args["emails"] for c in bot.fake.calls_to("conversations.inviteShared")] == [DANA]
+    status = all_text(bot.fake.calls_to("chat.update")[-1])
+    assert "accepted" in status and f"waiting for {DANA} to accept" in status
