@@ -91,6 +91,9 @@ def is_database_unavailable(error: BaseException | None) -> bool:
     return False
 
 
+_INTERACTIONS = ("block_actions", "view_submission", "view_closed", "shortcut", "message_action", "block_suggestion")
+_WITH_TRIGGER = ("block_actions", "view_submission", "shortcut", "message_action")
+
 # Top-level keys that Slack always sends as objects when present.
 _OBJECT_KEYS = ("team", "user", "channel", "container", "view", "message", "event", "enterprise", "state")
 
@@ -137,4 +140,15 @@ def _well_formed(body: Any) -> bool:
             return False
     if kind == "event_callback" and not isinstance((body.get("event") or {}).get("type"), str):
         return False
+    # What every listener reads without looking: who acted, and the trigger a modal needs.
+    if kind in _INTERACTIONS:
+        if not isinstance((body.get("user") or {}).get("id"), str) or not body["user"]["id"]:
+            return False
+        if kind in _WITH_TRIGGER and not isinstance(body.get("trigger_id"), str):
+            return False
+        if kind == "view_submission" and not isinstance((body["view"].get("state") or {}).get("values"), dict):
+            return False
+    if "command" in body and kind is None:
+        if not all(isinstance(body.get(k), str) and body[k] for k in ("command", "user_id", "trigger_id")):
+            return False
     return not any(not isinstance(v, (str, int, float, bool, dict, list, type(None))) for v in body.values())

@@ -88,6 +88,8 @@ def request_intro(ctx: BotContext, *, ask_id: int, company_id: int, user_id: str
             return Result(False, "That search is no longer available. Please run `/findpartner` again.")
         if ask.asker_user_id != user_id:
             return Result(False, "Only the person who ran this search can request an introduction from it.")
+        if not _match_entry(ask, company_id):  # a forged button value: only what the search showed
+            return Result(False, "That partner was not among this search's results. Please run `/findpartner` again.")
         target = get_company(session, company_id=company_id)
         if target is None:
             return Result(False, "That partner is no longer in the directory.")

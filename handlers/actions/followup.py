@@ -13,6 +13,7 @@ from bot.blocks.nudge import ANSWER_NOW
 from bot.context import BotContext
 from bot.introductions import followup, service
 from bot.introductions.notify import tell_clicker
+from bot.sealed import seal
 from bot.text import safe
 
 
@@ -37,7 +38,8 @@ def register(app: App, ctx: BotContext) -> None:
             if not check.ok:
                 tell_clicker(ctx, body, respond, check.message)
                 return
-            meta = json.dumps({"intro_id": intro_id, **message_ref}, separators=(",", ":"))
+            # Sealed: the modal's submit edits the message named here (bot/sealed.py).
+            meta = seal({"intro_id": intro_id, **message_ref}, ctx.settings)
             client.views_open(trigger_id=body["trigger_id"],
                               view=blocks.deal_value_modal(private_metadata=meta, other_name=check.message))
             return

@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
-import json
-
 from slack_bolt import App
 
 from bot.blocks import intro as blocks
 from bot.context import BotContext
 from bot.introductions import followup, service
 from bot.introductions.notify import dm
+from bot.sealed import unseal
 
 
 def register(app: App, ctx: BotContext) -> None:
@@ -23,11 +22,12 @@ def register(app: App, ctx: BotContext) -> None:
             ack(response_action="errors",
                 errors={blocks.DEAL_BLOCK: service.DEAL_VALUE_HINT})
             return
+        meta = unseal(view.get("private_metadata"), ctx.settings)  # written by handlers/actions/followup.py
         try:
-            meta = json.loads(view.get("private_metadata") or "{}")
-            intro_id = int(meta["intro_id"])
+            intro_id = int(meta["intro_id"])  # type: ignore[index]
         except (ValueError, KeyError, TypeError):
-            ack()
+            ack(response_action="errors", errors={blocks.DEAL_BLOCK: "This form is out of date: please click "
+                                                                     "Deal won on the follow-up message again."})
             return
         ack()
         user = body["user"]["id"]
