@@ -52,7 +52,12 @@ def erase_company_personal_data(session: Session, *, company_id: int, now: datet
     # The reason the company gave for "Not now" is its own words: erased with it.
     session.execute(update(Introduction).where(col(Introduction.target_company_id) == company_id)
                     .values(consent_reason=None).execution_options(synchronize_session=False))
-    # Invitation rows keep their state (for counts) but no longer say whom they invited.
+    # Invitations not sent yet are not sent at all; the rows keep their state (for counts) but
+    # no longer say whom they invited.
+    session.execute(update(SharedInvite).where(col(SharedInvite.company_id) == company_id,
+                                               SharedInvite.state == "pending")
+                    .values(state="skipped", error="profile deleted", claimed_by=None, next_attempt_at=None)
+                    .execution_options(synchronize_session=False))
     session.execute(update(SharedInvite).where(col(SharedInvite.company_id) == company_id)
                     .values(email=literal("deleted-", String) + cast(SharedInvite.id, String))
                     .execution_options(synchronize_session=False))

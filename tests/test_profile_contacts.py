@@ -110,13 +110,16 @@ def test_deletion_erases_contacts_and_their_invitations(engine):
         session.add(Member(slack_user_id="U0GONE0001", company_id=gone.id))
         session.add(SharedInvite(introduction_id=intro.id, company_id=gone.id, email="dana@gone.example",
                                  state="accepted"))
+        session.add(SharedInvite(introduction_id=intro.id, company_id=gone.id, email="lee@gone.example",
+                                 state="pending"))
         gone_id = gone.id
     with session_scope(engine) as session:
         P.delete_profile(session, company_id=gone_id, actor=MANAGER, is_manager=True, now=now)
     with session_scope(engine) as session:
         assert session.get(Company, gone_id).contact_emails == []
-        invite = session.query(SharedInvite).one()
-        assert "gone.example" not in invite.email and invite.state == "accepted"
+        accepted, pending = session.query(SharedInvite).order_by(SharedInvite.id).all()
+        assert "gone.example" not in accepted.email + pending.email
+        assert accepted.state == "accepted" and pending.state == "skipped"  # never sent now
         declined = session.query(Introduction).one()
         assert declined.consent_by == "deleted-user" and declined.consent_reason is None
         assert declined.consent_answer == "declined"  # still counted
