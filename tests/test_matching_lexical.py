@@ -86,3 +86,18 @@ def test_what_the_asker_excludes_counts_against_a_partner_whose_line_of_work_it_
     r = rank(idx, ask, today=TODAY)
     assert r.matches[0].company == "Kube Ops"
     assert "Kube School" not in [m.company for m in r.strong]
+
+
+@pytest.mark.parametrize(("place", "serves"), [
+    ("Bergen", "Nordics"), ("Lombardy", "Italy"), ("Queensland", "APAC"), ("Hyderabad", "India"),
+    ("Ontario", "Canada"), ("Gauteng", "Africa"), ("Rotterdam", "Benelux"), ("Lodz", "Poland"), ("Bavaria", "DACH"),
+])
+def test_a_place_inside_a_partners_country_or_macro_region_matches_as_well_as_the_country(place, serves):
+    idx = DirectoryIndex()
+    idx.bulk_load([
+        ProfileRecord(1, "Far Away", "installer", ("network cabling",), regions=("Argentina",)),
+        ProfileRecord(2, "Right There", "installer", ("network cabling",), regions=(serves,)),
+    ])
+    r = rank(idx, parse_ask(f"network cabling for an office in {place}", idx), today=TODAY)
+    assert [m.company for m in r.strong] == ["Right There"]
+    assert any(reason.startswith(f"serves {serves}") for reason in r.strong[0].reasons), r.strong[0].reasons

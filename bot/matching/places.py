@@ -114,6 +114,11 @@ class Gazetteer:
             if s.parent_code is None:
                 self.sub_top.add(s.code)
             self.sub_names.setdefault(_norm(s.name), []).append(s.code)
+        for code, names in (data.get("subdivision_names") or {}).items():
+            if code not in self.sub_label:
+                raise ValueError(f"regions.yaml subdivision_names: {code!r} is no ISO 3166-2 code")
+            for name in names:
+                self.sub_names.setdefault(_norm(str(name)), []).append(code)
         rank = {c: i for i, c in enumerate(PREFERRED_COUNTRIES)}
         for codes in self.sub_names.values():
             codes.sort(key=lambda code: (rank.get(code[:2], 99), code not in self.sub_top, code))
