@@ -124,6 +124,12 @@ def fake_slack() -> Iterator[FakeSlack]:
     fake = FakeSlack().start()
     yield fake
     fake.stop()
+    # Slack would have refused (or warned of) a payload the bot sent: a bug even when the test's
+    # own assertions passed (issue 11: the follow-up Slack refused went unnoticed).
+    problems = fake.rule_problems()
+    if problems and not fake.expect_refusals:
+        pytest.fail("Slack's rules refused or warned of payloads the bot sent:\n" + "\n".join(problems[:10]),
+                    pytrace=False)
 
 
 def free_port() -> int:

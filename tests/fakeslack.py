@@ -2,6 +2,12 @@
 bot uses, records every call with its arguments, serves `response_url` posts and file
 uploads, and can be told to answer a method with 429 + Retry-After, a 5xx, a dropped
 connection or a slow answer.
+
+It refuses what Slack refuses (tests/slack_rules.py): every message, view, response_url post
+and channel name is checked against Slack's documented rules, and a trigger_id works once,
+within 3 seconds of the request that carried it. Refusals and warnings (blocks without a
+top-level `text`) are kept in `refusals` / `warnings`; the `fake_slack` fixture fails a test
+that caused one unless the test sets `expect_refusals`.
 """
 
 from __future__ import annotations
@@ -16,6 +22,8 @@ from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 from urllib.parse import parse_qs, urlparse
+
+from tests import slack_rules
 
 TEAM_ID = "T0PARTNER"
 BOT_USER_ID = "UBOTUSER1"
@@ -57,6 +65,13 @@ class FakeSlack:
         # Each says whether an in-process bot still has background work (tests/waiting.py);
         # with them `settle` waits for that work instead of a quiet period.
         self.busy_checks: list[Callable[[], bool]] = []
+        # Slack's rules (tests/slack_rules.py): what was refused, what Slack accepts but warns of.
+        self.refusals: list[dict[str, Any]] = []
+        self.warnings: list[dict[str, Any]] = []
+        self.expect_refusals = False  # a test that sends bad payloads on purpose sets this
+        self.trigger_ttl = 3.0  # seconds a trigger_id stays usable
+        self._triggers: dict[str, float] = {}  # trigger_id -> monotonic time it was issued
+        self._exchanged: set[str] = set()
         self._lock = threading.Condition()
         self._ts = itertools.count(1)
         self._ids = itertools.count(1)
@@ -90,6 +105,8 @@ class FakeSlack:
             self.responses.clear()
             self.faults.clear()
             self.overrides.clear()
+            self.refusals.clear()
+            self.warnings.clear()
 
     # -- configuration -----------------------------------------------------------------
     def inject(self, method: str, **fault: Any) -> None:
@@ -103,6 +120,13 @@ class FakeSlack:
 
     def new_response_url(self) -> str:
         return f"{self.url}/response/{uuid.uuid4().hex}"
+
+    def new_trigger_id(self) -> str:
+        """A trigger_id as Slack puts in an interaction payload: usable once, for `trigger_ttl` s."""
+        trigger_id = f"trig.{next(self._ids)}.{uuid.uuid4().hex[:12]}"
+        with self._lock:
+            self._triggers[trigger_id] = time.monotonic()
+        return trigger_id
 
     # -- inspection --------------------------------------------------------------------
     def calls_to(self, method: str) -> list[Call]:
@@ -136,7 +160,9 @@ class FakeSlack:
             while len(self.responses) < count:
                 remaining = deadline - time.monotonic()
                 if remaining <= 0:
-                    raise AssertionError(f"expected {count} response_url post(s), got {len(self.responses)}")
+                    refused = [r["answer"] for r in self.refusals if r["method"] == "response_url"]
+                    raise AssertionError(f"expected {count} response_url post(s), got {len(self.responses)}"
+                                         + (f"; refused: {refused}" if refused else ""))
                 self._lock.wait(remaining)
             return list(self.responses)
 
@@ -190,7 +216,56 @@ class FakeSlack:
     def _next_ts(self) -> str:
         return f"{1_800_000_000 + next(self._ts)}.{next(self._ids):06d}"
 
+    # -- Slack's rules ------------------------------------------------------------------
+    def _refuse(self, where: str, args: dict[str, Any]) -> dict[str, Any] | None:
+        """Slack's refusal of this call or response_url post, recorded; None when accepted."""
+        if where == "response_url":
+            refusal = slack_rules.check_message(args)
+        else:
+            refusal = self._trigger_refusal(where, args) or slack_rules.check_call(where, args)
+        warnings = slack_rules.message_warnings(args) if where in slack_rules.MESSAGE_METHODS | {"response_url"} else []
+        with self._lock:
+            if refusal is not None:
+                self.refusals.append({"method": where, "answer": refusal, "args": args})
+            elif where in ("views.open", "views.push") and args.get("trigger_id"):
+                self._exchanged.add(str(args["trigger_id"]))
+            self.warnings += [{"method": where, "warning": w, "args": args} for w in warnings]
+        return refusal
+
+    def _trigger_refusal(self, method: str, args: dict[str, Any]) -> dict[str, Any] | None:
+        """https://docs.slack.dev/reference/methods/views.open (and views.push) errors:
+        invalid_trigger_id, exchanged_trigger_id ("already exchanged in a previous call"),
+        expired_trigger_id; a trigger is to be used "within 3 seconds of receiving it"
+        (https://docs.slack.dev/tools/bolt-python/concepts/opening-modals)."""
+        if method not in ("views.open", "views.push"):
+            return None
+        trigger_id = args.get("trigger_id")
+        if not trigger_id:
+            if args.get("interactivity_pointer"):
+                return None
+            return {"ok": False, "error": "invalid_arguments",
+                    "response_metadata": {"messages": ["[ERROR] missing required field: trigger_id"]}}
+        with self._lock:
+            issued = self._triggers.get(str(trigger_id))
+            if issued is None:
+                return {"ok": False, "error": "invalid_trigger_id"}
+            if str(trigger_id) in self._exchanged:
+                return {"ok": False, "error": "exchanged_trigger_id"}
+            if time.monotonic() - issued > self.trigger_ttl:
+                return {"ok": False, "error": "expired_trigger_id"}
+        return None
+
+    def rule_problems(self) -> list[str]:
+        """Refusals and warnings, one line each (for a failing test's message)."""
+        with self._lock:
+            lines = [f"{r['method']}: {r['answer']}" for r in self.refusals]
+            lines += [f"{w['method']}: {w['warning']}" for w in self.warnings]
+        return lines
+
     def _answer(self, method: str, args: dict[str, Any]) -> dict[str, Any]:
+        refusal = self._refuse(method, args)
+        if refusal is not None:
+            return refusal
         override = self.overrides.get(method)
         if override is not None:
             return override(args) if callable(override) else override
@@ -280,6 +355,12 @@ class FakeSlack:
                     return
                 if path.startswith("/response/"):
                     payload = json.loads(raw or b"{}")
+                    refusal = fake._refuse("response_url", payload)
+                    if refusal is not None:  # not shown to anyone: not among `responses`
+                        with fake._lock:
+                            fake._lock.notify_all()
+                        self._send_json(200, refusal)
+                        return
                     payload["_url"] = path
                     payload["_at"] = time.monotonic()
                     with fake._lock:

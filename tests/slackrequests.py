@@ -86,7 +86,7 @@ class SlackRequester:
             "token": "legacy", "team_id": team_id or self.team_id, "team_domain": "partners",
             "channel_id": channel_id, "channel_name": "general", "user_id": user_id, "user_name": user_id.lower(),
             "command": command, "text": text, "api_app_id": "A0PARTNERBOT",
-            "response_url": self.fake.new_response_url(), "trigger_id": f"trig.{uuid.uuid4().hex[:12]}",
+            "response_url": self.fake.new_response_url(), "trigger_id": self.fake.new_trigger_id(),
         }
         return self.post(urlencode(form), **kw)
 
@@ -103,7 +103,7 @@ class SlackRequester:
             "user": {"id": user_id, "username": user_id.lower(), "team_id": team_id or self.team_id},
             "api_app_id": "A0PARTNERBOT",
             "token": "legacy",
-            "trigger_id": f"trig.{uuid.uuid4().hex[:12]}",
+            "trigger_id": self.fake.new_trigger_id(),
             "actions": [action],
             "response_url": self.fake.new_response_url(),
         }
@@ -125,7 +125,7 @@ class SlackRequester:
             "user": {"id": user_id, "username": user_id.lower(), "team_id": team_id or self.team_id},
             "api_app_id": "A0PARTNERBOT",
             "token": "legacy",
-            "trigger_id": f"trig.{uuid.uuid4().hex[:12]}",
+            "trigger_id": self.fake.new_trigger_id(),
             "view": {"id": "V0VIEW0001", "type": "modal", "callback_id": callback_id,
                      "private_metadata": private_metadata, "state": {"values": values}, "hash": "h"},
         }
