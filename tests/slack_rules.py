@@ -99,6 +99,9 @@ MAX_CALLBACK_ID = 255
 # unallowed special characters or upper case characters"), invalid_name_punctuation ("contained
 # only punctuation").
 MAX_CHANNEL_NAME = 80
+# https://docs.slack.dev/reference/methods/conversations.setTopic : too_long — "Topic was longer
+# than 250 characters." (conversations.setPurpose answers the same for its purpose.)
+MAX_TOPIC = 250
 _CHANNEL_NAME_CHARS = re.compile(r"[a-z0-9_-]+")
 
 TEXT_TYPES = {"plain_text", "mrkdwn"}
@@ -434,6 +437,9 @@ def check_call(method: str, args: dict) -> dict | None:
             # "The method was called with invalid arguments."
             return _refusal("invalid_arguments", found, with_errors=False)
         return None
+    if method in ("conversations.setTopic", "conversations.setPurpose"):
+        value = args.get("topic" if method == "conversations.setTopic" else "purpose") or ""
+        return {"ok": False, "error": "too_long"} if len(str(value)) > MAX_TOPIC else None
     if method in CHANNEL_NAME_METHODS:
         error = check_channel_name(args.get("name"))
         return {"ok": False, "error": error} if error else None

@@ -273,3 +273,13 @@ def test_a_long_result_is_cut_between_escaped_entities():
     blocks = matches_b.match_blocks(1, match, ask_id=1, linked=True)
     message_ok(blocks)
     assert len(blocks[0]["text"]["text"]) <= 3000
+
+
+@pytest.mark.parametrize(("requester", "target"), [
+    ("Saguaro Networks", "Calence"), (NASTY, NASTY), ("株式会社テスト", "———"), ("x" * 500, "Ü" * 500), ("", "-_-")])
+def test_intro_channel_names_pass_conversations_create(requester, target):
+    from bot.introductions import naming
+
+    base = naming.base_name(requester, target, requester_id=10**9, target_id=10**9)
+    for name in naming.candidates(base, intro_id=10**12):
+        assert R.check_channel_name(name) is None, name

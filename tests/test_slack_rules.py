@@ -226,6 +226,13 @@ def test_channel_names(name, error):
     assert answer == (None if error is None else {"ok": False, "error": error})
 
 
+def test_topics_are_at_most_250_characters():
+    assert R.check_call("conversations.setTopic", {"channel": "C1", "topic": "t" * 250}) is None
+    assert R.check_call("conversations.setTopic", {"channel": "C1", "topic": "t" * 251}) == \
+        {"ok": False, "error": "too_long"}
+    assert R.check_call("conversations.setPurpose", {"channel": "C1", "purpose": "p" * 251})["error"] == "too_long"
+
+
 # -- over HTTP: the fake answers as Slack does ---------------------------------------------
 @pytest.fixture
 def client(fake_slack):
