@@ -44,6 +44,11 @@ def truncate(text: str, limit: int, *, ellipsis: str = "…") -> str:
     amp = cut.rfind("&")
     if amp != -1 and ";" not in cut[amp:]:
         cut = cut[:amp]
+    # Nor in a Slack token (`<@U1>`, `<#C1>`, `<!date^…|…>`): user text has its `<` escaped, so
+    # a bare `<` is one of ours, and half of it would show as raw markup.
+    angle = cut.rfind("<")
+    if angle != -1 and ">" not in cut[angle:]:
+        cut = cut[:angle]
     return cut + ellipsis
 
 

@@ -21,6 +21,7 @@ from bot.matching.asks import parse_ask
 from bot.matching.index import DirectoryIndex
 from bot.matching.profile import ProfileRecord
 from bot.matching.scorer import rank
+from bot.text import safe
 from models import Company
 from tests import slack_rules as R
 
@@ -53,6 +54,8 @@ def _assert_escaped(payload) -> None:
             assert raw not in obj
         for piece in obj.split("&")[1:]:
             assert piece.startswith(("amp;", "lt;", "gt;")), f"broken entity in {obj[:80]!r}…"
+        for piece in obj.split("<")[1:]:  # every Slack token (<@U1>, <!date^…>, <url|text>) closed
+            assert ">" in piece, f"half a Slack token in …{obj[-80:]!r}"
 
 
 def _mrkdwn_texts(node) -> list[str]:
@@ -283,3 +286,79 @@ def test_intro_channel_names_pass_conversations_create(requester, target):
     base = naming.base_name(requester, target, requester_id=10**9, target_id=10**9)
     for name in naming.candidates(base, intro_id=10**12):
         assert R.check_channel_name(name) is None, name
+
+
+# -- builders added with the redesign (issue 11 part 3) and consent (issue 14) --------------
+@pytest.mark.parametrize("case", CASES)
+def test_approval_extras_intro_dm_and_not_a_fit(case):
+    make_company, make_ask = CASES[case]
+    name = make_company(2).name
+    message_ok([intro_b.approval_buttons(10**12, view_profiles=True)])
+    view_ok(intro_b.profiles_modal(requester=db_company(case == "worst"), target=db_company(case == "worst"),
+                                   ask=make_ask(), today=date(2026, 11, 2)))
+    message_ok(intro_b.rules_message(NASTY if case == "worst" else "Be kind; the requester owns the customer."),
+               "Rules of engagement")
+    for can in (True, False):
+        message_ok(intro_b.intro_dm(intro_id=10**12, other_name=name, manager_id="U0MARIA01",
+                                    link="https://partners.slack.com/archives/C0CHAN0001", channel_name="p2p-" + "x" * 76,
+                                    can_say_not_a_fit=can), intro_b.intro_text(name, name))
+    view_ok(intro_b.not_a_fit_modal(intro_id=10**12, other_name=name))
+    for reminder in (False, True):
+        message_ok(intro_b.followup_later(other_name=name, reminder=reminder), "Not yet")
+
+
+@pytest.mark.parametrize("worst", [False, True])
+def test_saved_results_leads_and_their_modal(worst):
+    name = NASTY[:300] if worst else "Calence"
+    results = [{"company_id": i, "company": f"{i} {name}", "partner_type": name[:60], "score": 90 - i,
+                "reasons": [name] * (30 if worst else 2), "confidence": "weak" if i >= 25 else "strong",
+                "covers": ["UC install", NASTY[:150]]} for i in range(1, 29)]
+    needs = ["UC install", NASTY[:150], "timecards"] if worst else ["UC install"]
+    for requested in (None, {1: "requested", 2: "approved"}):
+        fallback, blocks = matches_b.saved_results_message(
+            ask_id=10**12, title=name, needs=needs, results=results, linked={i for i in range(1, 29, 2)},
+            requested=requested, notice=safe(name, 300) if worst else None, asker_has_profile=False)
+        message_ok(blocks, fallback)
+        view_ok(home_b.ask_results_modal(blocks), "views.push")
+    leads_only = [r | {"confidence": "weak"} for r in results]
+    fallback, blocks = matches_b.saved_results_message(ask_id=1, title=name, needs=needs, results=leads_only,
+                                                       linked={1, 2, 3})
+    message_ok(blocks, fallback)
+
+
+@pytest.mark.parametrize("worst", [False, True])
+def test_profile_modals_and_notices(worst):
+    view_ok(profile_b.partner_profile_modal(db_company(worst), today=date(2026, 11, 2)), "views.push")
+    message_ok(profile_b.profile_card(db_company(worst), today=date(2026, 11, 2), contacts=True), "profile")
+    view_ok(notices_b.notice_modal(safe(NASTY, 3000) if worst else "Please try again in a minute."), "views.push")
+
+
+@pytest.mark.parametrize("case", CASES)
+def test_consent_builders(case):
+    from bot.blocks import consent as consent_b
+
+    make_company, make_ask = CASES[case]
+    requester, name = make_company(1), make_company(2).name
+    message_ok(consent_b.consent_request(intro_id=10**12, ask=make_ask(), requester=requester,
+                                         requester_user_id="U0BOB0001", target_name=name, manager_id="U0MARIA01",
+                                         reasons=[NASTY] * 30 if case == "worst" else ["Does UC installation"],
+                                         deadline=AT), consent_b.consent_text(requester.name))
+    for answer in ("accepted", "declined", "expired"):
+        message_ok(consent_b.consent_answered(intro_id=10**12, requester_name=requester.name, answer=answer,
+                                              user_id="U0DANA001", at=AT), "answered")
+    view_ok(consent_b.not_now_modal(intro_id=10**12, requester_name=requester.name))
+    message_ok([consent_b.status_block(safe(NASTY, 3000) if case == "worst" else "Waiting for Calence to accept")], "status")
+    message_ok(consent_b.connect_report(intro_id=10**12, email="dana@" + "x" * 250, company_name=name,
+                                        reason=NASTY if case == "worst" else "declined by their admin",
+                                        channel_id="C0CHAN0001", invite_id=10**12), "Slack Connect")
+
+
+def test_cuts_never_split_an_entity_or_a_slack_token():
+    from bot.text import truncate
+
+    text = "<@U0A0000001> " * 300
+    cut = truncate(text, 3000)
+    assert len(cut) <= 3000 and cut.rstrip("…").rstrip().endswith(">")
+    assert truncate("&amp;" * 1000, 3000).removesuffix("…").endswith("&amp;")
+    mentioned = intro_b.mentions([f"U{i:09d}" for i in range(300)])
+    assert mentioned.count("<@") == intro_b.MAX_MENTIONS and mentioned.endswith("and 290 more")

@@ -9,7 +9,7 @@ from __future__ import annotations
 from datetime import datetime
 
 from bot.blocks.intro import ask_summary, company_summary, reasons_text, when
-from bot.text import plain, safe
+from bot.text import plain, safe, truncate
 
 ACCEPT = "intro_consent_accept"
 NOT_NOW = "intro_consent_not_now"
@@ -22,11 +22,11 @@ STATUS_BLOCK = "intro_status"
 
 
 def _section(text: str) -> dict:
-    return {"type": "section", "text": {"type": "mrkdwn", "text": text[:3000]}}
+    return {"type": "section", "text": {"type": "mrkdwn", "text": truncate(text, 3000)}}
 
 
 def _context(text: str, block_id: str | None = None) -> dict:
-    block = {"type": "context", "elements": [{"type": "mrkdwn", "text": text[:3000]}]}
+    block = {"type": "context", "elements": [{"type": "mrkdwn", "text": truncate(text, 3000)}]}
     if block_id:
         block["block_id"] = block_id
     return block
@@ -42,8 +42,8 @@ def _button(text: str, action_id: str, value: str, style: str | None = None) -> 
 
 # -- consent -----------------------------------------------------------------------------
 def consent_text(requester_name: str) -> str:
-    """Notification fallback text of the consent question."""
-    return f"{plain(requester_name, 120)} would like to be introduced to you. Accept or Not now?"
+    """Notification fallback text of the consent question (escaped: Slack reads `text` as mrkdwn)."""
+    return f"{safe(requester_name, 120)} would like to be introduced to you. Accept or Not now?"
 
 
 def consent_request(*, intro_id: int, ask, requester, requester_user_id: str, target_name: str,

@@ -6,7 +6,7 @@ from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from bot.blocks.wording import money, plural
-from bot.text import safe
+from bot.text import safe, truncate
 
 # Headline figures shown as section fields, in order: (key, label).
 FIELDS = (
@@ -224,12 +224,12 @@ def digest_blocks(figures: dict, *, tz: str = "UTC", title: str = "Partner progr
     gaps = figures.get("gaps") or {}
     details.append(f"{total} · {plural(int(gaps.get('inactive_partners') or 0), 'partner')} quiet this quarter · "
                    f"{plural(int(gaps.get('stale_profiles') or 0), 'profile')} not updated for 90 days")
-    blocks.append({"type": "context", "elements": [{"type": "mrkdwn", "text": "\n".join(details)[:3000]}]})
+    blocks.append({"type": "context", "elements": [{"type": "mrkdwn", "text": truncate("\n".join(details), 3000)}]})
     return blocks
 
 
 def _text(text: str) -> dict:
-    return {"type": "section", "text": {"type": "mrkdwn", "text": text[:3000]}}
+    return {"type": "section", "text": {"type": "mrkdwn", "text": truncate(text, 3000)}}
 
 
 def digest_text(figures: dict, *, tz: str = "UTC", currency: str = "USD") -> str:

@@ -10,7 +10,7 @@ import json
 from datetime import datetime
 
 from bot.blocks.wording import match_label, plain_reasons, plural, slack_date
-from bot.text import plain, safe
+from bot.text import plain, safe, truncate
 
 APPROVE = "intro_approve"
 DECLINE = "intro_decline"
@@ -68,7 +68,7 @@ def company_summary(company, *, limit: int = 1400) -> str:
         lines.append(f"*Certifications:* {_join(company.certifications, 200)}")
     if company.description:
         lines.append(f"_{safe(company.description, 500)}_")
-    return "\n".join(lines)[:limit]
+    return truncate("\n".join(lines), limit)  # never cuts an escaped entity in half
 
 
 def ask_summary(ask) -> str:
@@ -227,6 +227,16 @@ def _who(company) -> str:
     return ": ".join(p for p in (kind, what) if p) or "partner"
 
 
+MAX_MENTIONS = 10  # per company: keeps the intro's first section within Slack's 3,000 characters
+
+
+def mentions(user_ids: list[str]) -> str:
+    """`<@U1> <@U2>`, at most MAX_MENTIONS of them, then how many more ('' for none)."""
+    shown = " ".join(f"<@{u}>" for u in user_ids[:MAX_MENTIONS])
+    more = len(user_ids) - MAX_MENTIONS
+    return f"{shown} and {more} more" if more > 0 else shown
+
+
 def intro_message(*, intro_id: int, ask, requester, target, requester_user_ids: list[str],
                   target_user_ids: list[str], manager_id: str, score: float, reasons: list[str],
                   rules: str | None, at: datetime | None = None) -> list[dict]:
@@ -234,8 +244,8 @@ def intro_message(*, intro_id: int, ask, requester, target, requester_user_ids: 
     who goes first), the customer's context, who introduced them. The rules of engagement are a
     message of their own (`rules_message`), pinned; "Not a fit" is offered to the introduced
     partner in their DM, where only they see it."""
-    people_a = " ".join(f"<@{u}>" for u in requester_user_ids) or safe(requester.name, 120)
-    people_b = " ".join(f"<@{u}>" for u in target_user_ids) or safe(target.name, 120)
+    people_a = mentions(requester_user_ids) or safe(requester.name, 120)
+    people_b = mentions(target_user_ids) or safe(target.name, 120)
     first_a = f"<@{requester_user_ids[0]}>" if requester_user_ids else safe(requester.name, 120)
     first_b = f"<@{target_user_ids[0]}>" if target_user_ids else safe(target.name, 120)
     why = plain_reasons(reasons, limit=3, skip=tuple(target.capabilities[:1]))
@@ -247,7 +257,7 @@ def intro_message(*, intro_id: int, ask, requester, target, requester_user_ids: 
         f":point_right: *First step:* {first_a}, share the customer's need here; {first_b}, suggest two times "
         "for a 30-minute call this week.",
     ]
-    blocks = [_section("\n".join(lines)[:3000])]
+    blocks = [_section(truncate("\n".join(lines), 3000))]
     customer = [safe(v, 100) for v in (getattr(ask, "industry", None), getattr(ask, "region", None),
                                       getattr(ask, "timing", None)) if v]
     if getattr(ask, "context", None) or customer:

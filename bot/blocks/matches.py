@@ -9,7 +9,7 @@ from types import SimpleNamespace
 
 from bot.blocks.wording import match_label, plain_reasons, plural
 from bot.matching.scorer import Ranking
-from bot.text import safe
+from bot.text import safe, truncate
 
 REQUEST_INTRO = "request_intro"
 ASK_MODAL_CALLBACK = "findpartner_ask"
@@ -71,7 +71,7 @@ def match_blocks(n: int, match, *, ask_id: int, linked: bool, state: str | None 
     head += f" · {match_label(match.score, getattr(match, 'confidence', None))}"
     reasons = plain_reasons(match.reasons, limit=4)
     text = head + ("\n" + " · ".join(safe(r, 300) for r in reasons) if reasons else "")
-    blocks = [_section(text[:3000])]
+    blocks = [_section(truncate(text, 3000))]  # never half an escaped entity
     elements: list[dict] = []
     if state is not None:  # requested already: the button says what became of it, and does nothing
         elements.append({"type": "button", "action_id": REQUESTED, "value": _value(ask_id, match.company_id),
@@ -100,7 +100,7 @@ def _coverage(parts: list[tuple[str, list[str]]]) -> list[dict]:
             lines.append(f"• “{safe(need, 150)}” → " + ", ".join(f"*{safe(n, 80)}*" for n in names[:3]))
         else:
             lines.append(f"• “{safe(need, 150)}” → nobody in the directory yet (recorded as unmet demand)")
-    return [_section("\n".join(lines)[:3000])]
+    return [_section(truncate("\n".join(lines), 3000))]
 
 
 def results_message(*, ask_id: int, ranking: Ranking, linked: set[int], asker_has_profile: bool = True,

@@ -7,7 +7,7 @@ import json
 from datetime import UTC, date, datetime
 
 from bot import profiles as P
-from bot.text import plain, safe
+from bot.text import plain, safe, truncate
 from models.company import Company, is_paused
 
 PROFILE_MODAL_CALLBACK = "profile_modal"
@@ -130,7 +130,7 @@ def profile_modal(company: Company | None, errors: dict[str, str] | None = None,
     blocks: list[dict] = []
     if errors:
         lines = "\n".join(f"• {safe(msg, 300)}" for msg in list(errors.values())[:10])
-        blocks.append({"type": "section", "text": {"type": "mrkdwn", "text": f":warning: {lines}"}})
+        blocks.append({"type": "section", "text": {"type": "mrkdwn", "text": truncate(f":warning: {lines}", 3000)}})
     blocks += [
         _text_input("company", "Company", initial=current.get("name"), optional=False, max_length=P.MAX_NAME,
                     placeholder="e.g. Sonoran Unified Communications"),
@@ -208,7 +208,7 @@ def delete_confirmation_blocks(company: Company) -> list[dict]:
 
 def notice_blocks(text: str) -> list[dict]:
     """One section of bot-written mrkdwn (callers escape any user text inside)."""
-    return [{"type": "section", "text": {"type": "mrkdwn", "text": text[:3000]}}]
+    return [{"type": "section", "text": {"type": "mrkdwn", "text": truncate(text, 3000)}}]
 
 
 def partner_profile_modal(company: Company, *, today: date | None = None) -> dict:
