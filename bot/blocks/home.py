@@ -7,7 +7,7 @@ from datetime import UTC, date, datetime
 from bot.blocks.digest import fmt_number
 from bot.blocks.limits import MAX_HOME_BLOCKS
 from bot.blocks.wording import plural
-from bot.text import plain, safe
+from bot.text import plain, safe, truncate
 
 STATE_LABELS = {
     "requested": ":hourglass_flowing_sand: waiting for approval",
@@ -24,11 +24,11 @@ OPEN_STATES = ("requested", "awaiting_consent", "approved", "introduced")
 
 
 def _section(text: str) -> dict:
-    return {"type": "section", "text": {"type": "mrkdwn", "text": text[:3000]}}
+    return {"type": "section", "text": {"type": "mrkdwn", "text": truncate(text, 3000)}}
 
 
 def _context(text: str) -> dict:
-    return {"type": "context", "elements": [{"type": "mrkdwn", "text": text[:3000]}]}
+    return {"type": "context", "elements": [{"type": "mrkdwn", "text": truncate(text, 3000)}]}
 
 
 def _header(text: str) -> dict:
