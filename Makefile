@@ -37,10 +37,12 @@ migration: $(STAMP)
 
 # PNGs of every message, modal and Home view (tools/render), for docs/screens. Not part of `make test`:
 # it needs Debian's chromium (installed here when missing) and emoji/Lato fonts.
-SCREENS ?= docs/screens
+# Every surface goes to build/screens; the key ones (KEY_SCREENS) are copied to docs/screens for the README.
+KEY_SCREENS := findpartner-results findpartner-requested approval-request approval-decided introduction introduction-dm not-a-fit-modal followup nudge digest digest-empty home-partner home-manager
 screenshots: $(STAMP)
 	command -v chromium >/dev/null || { $$(command -v sudo >/dev/null && [ "$$(id -u)" != 0 ] && echo sudo) apt-get install -y chromium fonts-noto-color-emoji fonts-lato; }
-	$(BIN)/python -m tools.render --out $(SCREENS)
+	$(BIN)/python -m tools.render --out build/screens
+	mkdir -p docs/screens && for s in $(KEY_SCREENS); do cp build/screens/$$s.png docs/screens/; done
 
 clean:
 	rm -rf $(VENV) partnerbot.db *.egg-info

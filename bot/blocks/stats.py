@@ -8,9 +8,9 @@ from bot.text import plain, safe
 USAGE = "Usage: `/partnerstats [days]` — days is a whole number from 1 to 365 (default 7)."
 
 
-def program_stats_blocks(figures: dict, *, days: int, tz: str = "UTC") -> list[dict]:
+def program_stats_blocks(figures: dict, *, days: int, tz: str = "UTC", currency: str = "USD") -> list[dict]:
     return digest_blocks(figures, tz=tz, title=f"Partner program — last {days} day{'s' if days != 1 else ''}",
-                         chart_note=False)
+                         chart_note=False, currency=currency)
 
 
 def partner_stats_blocks(company_name: str, figures: dict, *, days: int, tz: str = "UTC") -> list[dict]:
@@ -24,11 +24,11 @@ def partner_stats_blocks(company_name: str, figures: dict, *, days: int, tz: str
         ("Open introductions (now)", figures["open_introductions"]),
         ("Working together", figures["working_together"]),
         ("Deals won", figures["deals_won"]),
-        ("Deal value reported", figures["deal_value"]),
+        ("Deal value reported", figures["deal_value"]),  # (the currency is DEAL_CURRENCY's)
         ("No fit", figures["no_fit"]),
     )
     return [
-        {"type": "header", "text": {"type": "plain_text", "text": plain(f"{company_name} — last {days} days", 150)}},
+        {"type": "header", "text": {"type": "plain_text", "text": plain(f"{company_name} — last {days} day{'s' if days != 1 else ''}", 150)}},
         {"type": "context", "elements": [{"type": "mrkdwn", "text":
             f"{period_label(figures, tz)} · your company's own activity in the partner program"}]},
         {"type": "section", "fields": [{"type": "mrkdwn", "text": f"*{label}*\n{fmt_number(value)}"}

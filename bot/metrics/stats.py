@@ -9,6 +9,7 @@ from bot.blocks.stats import USAGE, no_profile_blocks, partner_stats_blocks, pro
 from bot.context import BotContext
 from bot.metrics.cli import recent_days_period
 from bot.metrics.figures import company_figures, compute_figures
+from bot.blocks.wording import plural
 from bot.text import safe
 from models.company import get_company_for_user
 from models.db import session_scope
@@ -37,13 +38,15 @@ def partnerstats(ctx: BotContext, *, user_id: str, days: int) -> tuple[str, list
     with session_scope(ctx.engine) as session:
         if ctx.settings.is_manager(user_id):
             figures = compute_figures(session, start=start, end=end)
-            return (f"Partner program, last {days} days: {figures['asks']} asks, {figures['introduced']} introduced",
-                    program_stats_blocks(figures, days=days, tz=tz))
+            return (f"Partner program, last {plural(days, 'day')}: {plural(figures['asks'], 'ask')}, "
+                    f"{figures['introduced']} introduced",
+                    program_stats_blocks(figures, days=days, tz=tz, currency=ctx.settings.deal_currency))
         company = get_company_for_user(session, slack_user_id=user_id)
         if company is None:
             return ("You have no partner profile yet.", no_profile_blocks())
         figures = company_figures(session, company_id=company.id, start=start, end=end)
-        return (f"{safe(company.name, 120)}, last {days} days: {figures['asks']} asks, {figures['introduced']} introductions",
+        return (f"{safe(company.name, 120)}, last {plural(days, 'day')}: {plural(figures['asks'], 'ask')}, "
+                f"{plural(figures['introduced'], 'introduction')}",
                 partner_stats_blocks(company.name, figures, days=days, tz=tz))
 
 
