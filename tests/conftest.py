@@ -173,6 +173,7 @@ class BotHarness:
         self._server.should_exit = True
         if join:  # uvicorn takes ~0.2 s to notice and close; teardown need not wait for that
             self._thread.join(timeout=10)
+        self.ctx.listener_executor.shutdown(wait=True)  # listeners still answering the fake Slack
         self.ctx.executor.shutdown(wait=True)
 
 
