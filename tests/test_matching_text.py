@@ -346,3 +346,12 @@ def test_who_is_asking_is_no_need(ask, not_need_words, need_words):
 
     surfaces = {t.surface for n in parse_ask(ask, DirectoryIndex()).needs for t in n.terms}
     assert need_words <= surfaces and not (not_need_words & surfaces), surfaces
+
+
+def test_the_customer_before_wants_is_context_and_what_follows_is_the_need():
+    from bot.matching.asks import parse_ask
+    from bot.matching.index import DirectoryIndex
+
+    need = parse_ask("school board in Ontario wants video meeting rooms in 12 admin buildings", DirectoryIndex()).needs[0]
+    core = {t.key for t in need.terms if not t.situation}
+    assert "c:video_conferencing" in core and "c:education" not in core

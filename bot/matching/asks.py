@@ -206,6 +206,22 @@ def _without_backstory(text: str) -> str:
     return "".join(parts) if kept else text
 
 
+# "school board in Ontario wants video meeting rooms": who wants is the customer (context), what
+# follows the verb is the need.
+_REQUEST_VERBS = frozenset({"wants", "wanted", "needs", "needed", "requires", "required", "asks", "asked", "seeks"})
+
+
+def _analyze_segment(toks: list[str], index: DirectoryIndex) -> list[Term]:
+    verb = next((i for i, t in enumerate(toks) if t in _REQUEST_VERBS), None)
+    if verb:
+        before = [replace(t, situation=True) for t in analyze(toks[:verb], index.vocab, correct=index.correct)]
+        after = toks[verb + 1 :]
+        rest = analyze(after, index.vocab, correct=index.correct, situation_from=_situation_from(after, index))
+        if any(not t.situation for t in rest):
+            return before + rest
+    return analyze(toks, index.vocab, correct=index.correct, situation_from=_situation_from(toks, index))
+
+
 def parse_ask(text: str, index: DirectoryIndex, *, industry: str | None = None,
               region: str | None = None) -> ParsedAsk:
     text = text or ""
@@ -227,8 +243,7 @@ def parse_ask(text: str, index: DirectoryIndex, *, industry: str | None = None,
     leading: list[Term] = []  # "our client, a regional credit union, wants a pen test": context first
     leading_text: list[str] = []
     for seg in segments:
-        toks = tokens(seg)
-        terms = _dedupe(analyze(toks, index.vocab, correct=index.correct, situation_from=_situation_from(toks, index)))
+        terms = _dedupe(_analyze_segment(tokens(seg), index))
         if not terms:
             continue
         if not _names_a_need(terms) or (needs and _SITUATION_CLAUSE.match(seg)):
