@@ -12,7 +12,8 @@ from models.company import Company, companies_with_members
 from models.db import session_scope
 
 
-def saved_results(ctx: BotContext, *, ask_id: int, user_id: str, notice: str | None = None) -> tuple[str, list[dict]] | None:
+def saved_results(ctx: BotContext, *, ask_id: int, user_id: str, notice: str | None = None,
+                  notice_button: dict | None = None) -> tuple[str, list[dict]] | None:
     """(fallback text, blocks) of the asker's own ask `ask_id`, or None when it is not theirs."""
     with session_scope(ctx.engine) as session:
         ask = session.get(Ask, ask_id)
@@ -26,7 +27,7 @@ def saved_results(ctx: BotContext, *, ask_id: int, user_id: str, notice: str | N
         title, needs = ask.text, list(ask.needs or [])
     return saved_results_message(ask_id=ask_id, title=title, needs=needs, results=results, linked=linked,
                                  requested={int(k): str(v) for k, v in requested.items()}, notice=notice,
-                                 asker_has_profile=has_profile)
+                                 asker_has_profile=has_profile, notice_button=notice_button)
 
 
 def shown_partner(ctx: BotContext, *, ask_id: int, company_id: int, user_id: str) -> Company | None:

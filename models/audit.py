@@ -36,3 +36,13 @@ def record(
     entry = AuditLog(actor=actor, action=action, entity=entity, entity_id=entity_id, detail=detail, at=at or utcnow())
     session.add(entry)
     return entry
+
+
+def latest_detail(session: Session, *, action: str, entity: str, entity_id: int) -> dict | None:
+    """The detail of the latest `action` recorded for an entity (e.g. a requester's note)."""
+    from sqlmodel import col, select
+
+    row = session.exec(select(AuditLog).where(AuditLog.action == action, AuditLog.entity == entity,
+                                              AuditLog.entity_id == entity_id)
+                       .order_by(col(AuditLog.at).desc(), col(AuditLog.id).desc()).limit(1)).first()
+    return row.detail if row is not None else None

@@ -93,3 +93,32 @@ def test_view_profiles_opens_both_profiles_for_managers_only(bot):
     bot.fake.wait_for_response(1)
     assert len(bot.fake.calls_to("views.open")) == 1
     assert "vendor managers" in bot.fake.responses[-1]["text"]
+
+
+def test_requester_can_add_a_note_the_manager_sees_on_the_request(bot):
+    s = seed(bot.engine)
+    before = len(bot.fake.responses)
+    bot.slack.block_action("request_intro", s.request_value(), user_id=REQUESTER_USER,
+                           message={"ts": "1799999999.000100", "text": "", "blocks": []})
+    shown = bot.fake.wait_for_response(before + 1)[before]
+    note_button = shown["blocks"][0]["accessory"]
+    assert note_button["action_id"] == "intro_request_note"
+    wait_until(lambda: intro(bot.engine, int(note_button["value"])).approval_messages is not None)
+    # Someone else cannot add a note; the requester gets the form.
+    bot.slack.block_action("intro_request_note", note_button["value"], user_id=TARGET_USER)
+    bot.slack.block_action("intro_request_note", note_button["value"], user_id=REQUESTER_USER)
+    view = bot.fake.wait_for("views.open")[0].args["view"]
+    bot.fake.settle()
+    assert len(bot.fake.calls_to("views.open")) == 1
+    check_modal(view)
+    values = {"note": {"note": {"type": "plain_text_input", "value": "Customer signs <!channel> Friday"}}}
+    assert bot.slack.view_submission("intro_request_note_submit", values, user_id=TARGET_USER,
+                                     private_metadata=view["private_metadata"]).status == 200
+    bot.fake.settle()
+    assert bot.fake.calls_to("chat.update") == []  # a forged submit by someone else changes nothing
+    bot.slack.view_submission("intro_request_note_submit", values, user_id=REQUESTER_USER,
+                              private_metadata=view["private_metadata"])
+    update = bot.fake.wait_for("chat.update")[0]
+    shown = json.dumps(update.args["blocks"], ensure_ascii=False)
+    assert f"<@{REQUESTER_USER}>:* Customer signs &lt;!channel&gt; Friday" in shown
+    assert "intro_approve" in shown  # still waiting for a decision

@@ -147,7 +147,7 @@ def _approval_fields(*, ask, target, open_intros: int | None, max_open: int | No
 def approval_request(*, intro_id: int, ask, requester, target, requester_user_id: str, score: float,
                      reasons: list[str], open_intros: int | None = None, max_open: int | None = None,
                      met_before: datetime | None = None, requested_at: datetime | None = None,
-                     confidence: str | None = None) -> list[dict]:
+                     confidence: str | None = None, note: str | None = None) -> list[dict]:
     """The message a vendor manager approves or declines: one line, a few fields, the buttons;
     the full profiles are one click away (View profiles)."""
     why = plain_reasons(reasons, limit=3)
@@ -157,6 +157,8 @@ def approval_request(*, intro_id: int, ask, requester, target, requester_user_id
         {"type": "section", "fields": _approval_fields(ask=ask, target=target, open_intros=open_intros,
                                                        max_open=max_open, met_before=met_before)},
     ]
+    if note:
+        blocks.append(_section(f":speech_balloon: *<@{requester_user_id}>:* {_short(note, 500)}"))
     if getattr(ask, "context", None):
         blocks.append(_context(f"*Customer:* {_short(ask.context, 400)}"))
     if why:
@@ -183,6 +185,32 @@ def approval_decided(*, intro_id: int, ask, requester, target, requester_user_id
     line = approval_line(ask=ask, requester=requester, target=target, requester_user_id=requester_user_id,
                          score=score, confidence=_details.get("confidence"))
     return [_section(line), _context(outcome)]
+
+
+REQUEST_NOTE = "intro_request_note"
+NOTE_CALLBACK = "intro_request_note_submit"
+NOTE_BLOCK = "note"
+
+
+def request_note_button(intro_id: int) -> dict:
+    return _button("Add a note for the manager", REQUEST_NOTE, str(intro_id))
+
+
+def request_note_modal(*, intro_id: int, target_name: str) -> dict:
+    """An optional word for the approving manager (why this partner, what is at stake)."""
+    return {
+        "type": "modal", "callback_id": NOTE_CALLBACK, "private_metadata": str(intro_id),
+        "title": {"type": "plain_text", "text": "Note for the manager"},
+        "submit": {"type": "plain_text", "text": "Add note"},
+        "close": {"type": "plain_text", "text": "Cancel"},
+        "blocks": [
+            _section(f"Your request to meet *{safe(target_name, 120)}* is waiting for approval. A short note helps "
+                     "the manager decide (why them, what is at stake)."),
+            {"type": "input", "block_id": NOTE_BLOCK, "label": {"type": "plain_text", "text": "Note"},
+             "element": {"type": "plain_text_input", "action_id": NOTE_BLOCK, "multiline": True, "max_length": 500,
+                         "placeholder": {"type": "plain_text", "text": "e.g. the customer signs this month"}}},
+        ],
+    }
 
 
 def profiles_modal(*, requester, target, ask, today=None) -> dict:

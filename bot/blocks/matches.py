@@ -117,7 +117,7 @@ def results_message(*, ask_id: int, ranking: Ranking, linked: set[int], asker_ha
 
 def saved_results_message(*, ask_id: int, title: str, needs: list[str], results: list[dict], linked: set[int],
                           requested: dict[int, str] | None = None, notice: str | None = None,
-                          asker_has_profile: bool = True) -> tuple[str, list[dict]]:
+                          asker_has_profile: bool = True, notice_button: dict | None = None) -> tuple[str, list[dict]]:
     """An ask's results again, from what was saved when it was answered (Ask.results): after a
     Request intro click, and from the App Home's "See matches"."""
     shown = [SimpleNamespace(company_id=r.get("company_id"), company=r.get("company") or "a partner",
@@ -130,14 +130,17 @@ def saved_results_message(*, ask_id: int, title: str, needs: list[str], results:
                 if strong and len(needs) > 1 else [])
     return render_results(ask_id=ask_id, title=title, needs=needs, strong=strong,
                           leads=[m for m in shown if m.confidence == "weak"], coverage=coverage, linked=linked,
-                          asker_has_profile=asker_has_profile, requested=requested, notice=notice)
+                          asker_has_profile=asker_has_profile, requested=requested, notice=notice,
+                          notice_button=notice_button)
 
 
 def render_results(*, ask_id: int, title: str, needs: list[str], strong: list, leads: list, coverage: list[dict],
                    linked: set[int], asker_has_profile: bool, requested: dict[int, str] | None,
-                   notice: str | None) -> tuple[str, list[dict]]:
+                   notice: str | None, notice_button: dict | None = None) -> tuple[str, list[dict]]:
     requested = requested or {}
     top: list[dict] = [_context(notice)] if notice else []
+    if notice and notice_button:  # e.g. "Add a note for the manager" next to "your request is waiting"
+        top = [{**_section(notice), "accessory": notice_button}]
     if not strong:
         fallback, blocks = no_match_message(title, needs)
         return fallback, top + blocks + lead_blocks(leads, ask_id=ask_id, linked=linked, requested=requested)

@@ -78,6 +78,7 @@ class Snapshot:
     target_users: list[str]
     target_open: int | None = None  # the proposed partner's open introductions now
     met_before: datetime | None = None  # when the two were last introduced, if ever
+    note: str | None = None  # the requester's note for the manager
 
 
 def load(ctx: BotContext, intro_id: int) -> Snapshot | None:
@@ -97,7 +98,9 @@ def load(ctx: BotContext, intro_id: int) -> Snapshot | None:
         target_open = q.open_count_for(session, company_id=intro.target_company_id)
         met = q.met_before(session, intro_id=intro.id, company_a=intro.requester_company_id,
                            company_b=intro.target_company_id)
-        return Snapshot(intro, ask, requester, target, requester_users, target_users, target_open, met)
+        detail = audit.latest_detail(session, action="intro_request_note", entity=ENTITY, entity_id=intro.id)
+        note = (detail or {}).get("note") or None
+        return Snapshot(intro, ask, requester, target, requester_users, target_users, target_open, met, note)
 
 
 def _body_kwargs(s: Snapshot) -> dict:
@@ -110,7 +113,21 @@ def _request_kwargs(ctx: BotContext, s: Snapshot) -> dict:
     # The request itself counts as open once made; the manager judges the others.
     others = max(0, (s.target_open or 0) - (1 if s.intro.state in ("requested", "approved", "introduced") else 0))
     return {**_body_kwargs(s), "open_intros": others, "max_open": ctx.settings.max_open_intros,
-            "met_before": s.met_before, "requested_at": s.intro.created_at}
+            "met_before": s.met_before, "requested_at": s.intro.created_at, "note": s.note}
+
+
+def refresh_approval_request(ctx: BotContext, intro_id: int) -> None:
+    """Show the request as it is now (e.g. with the requester's note) on its approval messages."""
+    s = load(ctx, intro_id)
+    if s is None or s.intro.state != IntroState.REQUESTED:
+        return
+    message = blocks.approval_request(**_request_kwargs(ctx, s))
+    for ref in s.intro.approval_messages or []:
+        try:
+            ctx.client.chat_update(channel=ref["channel"], ts=ref["ts"], blocks=message,
+                                   text=blocks.approval_text(s.requester.name, s.target.name))
+        except SlackApiError as exc:
+            log.warning("introduction %s: approval message refresh failed: %s", intro_id, _error(exc))
 
 
 def _error(exc: SlackApiError) -> str:

@@ -154,6 +154,24 @@ def request_intro(ctx: BotContext, *, ask_id: int, company_id: int, user_id: str
                         "manager's approval. I'll let you know here in Slack.", intro.id, token, created=True)
 
 
+NOTE_MAX = 500
+
+
+def add_request_note(ctx: BotContext, *, intro_id: int, user_id: str, note: str) -> Result:
+    """The requester's optional note for the manager, shown on the approval request while it waits.
+    Kept in the audit log (the request's history), the latest note wins."""
+    now = ctx.clock.now()
+    with session_scope(ctx.engine) as session:
+        intro = q.get_intro(session, intro_id=intro_id)
+        if intro is None or intro.requester_user_id != user_id:
+            return Result(False, "Only the person who asked can add a note to this request.")
+        if intro.state != IntroState.REQUESTED:
+            return Result(False, f"This request {_state_words(intro)}; the note was not added.", intro_id)
+        audit.record(session, actor=user_id, action="intro_request_note", entity=ENTITY, entity_id=intro_id,
+                     detail={"note": " ".join(note.split())[:NOTE_MAX]}, at=now)
+    return Result(True, "Thanks — your note is on the request for the vendor manager.", intro_id)
+
+
 # -- decisions ---------------------------------------------------------------------------
 NOT_A_MANAGER = "Only vendor managers can approve or decline introductions."
 

@@ -8,11 +8,12 @@ import json
 from slack_bolt import App
 
 from bot.asks_view import saved_results, shown_partner
+from bot.blocks import intro as intro_blocks
 from bot.blocks.matches import REQUESTED, VIEW_PROFILE
 from bot.blocks.profile import partner_profile_modal
 from bot.context import BotContext
 from bot.introductions import effects, service
-from bot.introductions.notify import tell_clicker
+from bot.introductions.notify import dm, tell_clicker
 
 OUT_OF_DATE = "Sorry, that button is out of date. Please run `/findpartner` again."
 
@@ -26,9 +27,10 @@ def _ids(action: dict) -> tuple[int, int] | None:
 
 
 def _show_again(ctx: BotContext, body: dict, respond, client, *, ask_id: int, user: str, notice: str,
-                text: str) -> bool:
+                text: str, note_for: int | None = None) -> bool:
     """Replace the clicked results (ephemeral message or App Home modal) with their new state."""
-    shown = saved_results(ctx, ask_id=ask_id, user_id=user, notice=notice)
+    button = intro_blocks.request_note_button(note_for) if note_for else None
+    shown = saved_results(ctx, ask_id=ask_id, user_id=user, notice=notice, notice_button=button)
     if shown is None:
         return False
     _, blocks = shown
@@ -60,7 +62,7 @@ def register(app: App, ctx: BotContext) -> None:
             effects.post_approval_requests(ctx, result.intro_id, result.token)
         notice = (":white_check_mark: " if result.ok else ":warning: ") + result.message
         if not (result.ok and _show_again(ctx, body, respond, client, ask_id=ask_id, user=user, notice=notice,
-                                               text=result.message)):
+                                               text=result.message, note_for=result.intro_id if result.created else None)):
             tell_clicker(ctx, body, respond, result.message)
 
     @app.action(REQUESTED)
@@ -80,3 +82,37 @@ def register(app: App, ctx: BotContext) -> None:
             client.views_push(trigger_id=body["trigger_id"], view=view)
         else:
             client.views_open(trigger_id=body["trigger_id"], view=view)
+
+    @app.action(intro_blocks.REQUEST_NOTE)
+    def add_note(ack, body, action, client):
+        ack()
+        try:
+            intro_id = int(action.get("value") or "")
+        except ValueError:
+            return
+        snapshot = effects.load(ctx, intro_id)
+        if snapshot is None or snapshot.intro.requester_user_id != body["user"]["id"]:
+            return
+        view = intro_blocks.request_note_modal(intro_id=intro_id, target_name=snapshot.target.name)
+        if (body.get("view") or {}).get("type") == "modal":
+            client.views_push(trigger_id=body["trigger_id"], view=view)
+        else:
+            client.views_open(trigger_id=body["trigger_id"], view=view)
+
+    @app.view(intro_blocks.NOTE_CALLBACK)
+    def note_submitted(ack, body, view):
+        values = view.get("state", {}).get("values", {})
+        note = ((values.get(intro_blocks.NOTE_BLOCK) or {}).get(intro_blocks.NOTE_BLOCK) or {}).get("value") or ""
+        if not note.strip():
+            ack(response_action="errors", errors={intro_blocks.NOTE_BLOCK: "Please write a note, or cancel."})
+            return
+        ack()
+        try:
+            intro_id = int(view.get("private_metadata") or "")
+        except ValueError:
+            return
+        user = body["user"]["id"]
+        result = service.add_request_note(ctx, intro_id=intro_id, user_id=user, note=note)
+        dm(ctx, user, result.message)
+        if result.ok:
+            effects.refresh_approval_request(ctx, intro_id)

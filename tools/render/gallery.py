@@ -137,7 +137,9 @@ def approval_request(w: World) -> Surface:
 
     kwargs = _approval_kwargs(w)
     blocks = intro.approval_request(**kwargs, open_intros=1, max_open=3, met_before=None,
-                                    requested_at=NOW - timedelta(minutes=20))
+                                    requested_at=NOW - timedelta(minutes=20),
+                                    note="The franchisee wants to sign before the holidays; Calence did "
+                                         "their Phoenix stores.")
     return Surface("approval-request", "A vendor manager in #partner-approvals",
                    _message(blocks, intro.approval_text(w.requester.name, w.target.name)))
 
@@ -340,7 +342,9 @@ def see_matches(w: World) -> Surface:
                 "confidence": "strong", "covers": []}]
     _text, blocks = saved_results_message(
         ask_id=w.ask.id, title=ASK_TEXT, needs=[ASK_TEXT], results=results, linked={w.target.id, w.target.id + 100},
-        requested={w.target.id: "requested"},
+        requested={w.target.id: "requested"}, notice_button={
+            "type": "button", "action_id": "intro_request_note", "value": "7",
+            "text": {"type": "plain_text", "text": "Add a note for the manager"}},
         notice=":white_check_mark: Thanks! Your request to be introduced to *Calence* is waiting for a vendor "
                "manager's approval. I'll let you know here in Slack.")
     return Surface("findpartner-requested", "Bob clicked Request intro (or See matches on his Home)",
