@@ -304,6 +304,8 @@ def rank(index: DirectoryIndex, ask: ParsedAsk, *, today: date, exclude_company_
 
         leads = sorted((s for s in by_slot if fused(s, by_slot[s][0]) >= w.weak_min_score and evidence(s)),
                        key=lambda s: order(s, lead_score(s)))
+        best_lead = lead_score(leads[0]) if leads else 0.0
+        leads = [s for s in leads if lead_score(s) >= w.weak_relative * best_lead]  # no tail of stragglers
         shown = [(s, "weak") for s in leads[: min(top, w.max_weak_leads)]]
     # A partner covers a part when it is close to the best partner for that part.
     best_per_need = [max((by_slot[s][0][i] for s in eligible), default=0.0) for i in range(len(ask.needs))]

@@ -19,7 +19,8 @@ class Weights:
     max_weak_leads: int = 3
     # ... each with at least this fused score (0-100), and either this concept score or this
     # share of the ask's terms (by idf) in its profile: a lead has real evidence.
-    weak_min_score: float = 12.0
+    weak_min_score: float = 25.0
+    weak_relative: float = 0.5  # ... and at least this share of the best lead's score
     weak_min_concept: float = 20.0
     weak_min_coverage: float = 0.15
     unknown_term_share: float = 0.1  # a word nobody uses weighs this share of the rarest word's idf
