@@ -27,19 +27,17 @@ from bot.matching.profile import (
 )
 from bot.matching.textnorm import Term, is_common_word
 from bot.matching.vocabulary import Vocabulary, load_vocabulary
+from bot.matching.weights import WEIGHTS
 
-# Geography: how well a partner's served place fits an ask's place (1 = exactly there).
+# The tuning numbers live in bot.matching.weights (one frozen object); these names stay for callers.
 TIER_EXACT = 1.0
-TIER_BY_KIND = {"city": 1.0, "sub": 0.97, "country": 0.85, "macro": 0.75, "global": 0.6}
-TIER_INSIDE = 0.9  # the partner serves a place inside the (wider) area asked for
-NEARBY_KM = 300.0
-TIER_NO_REGIONS = 0.35  # the partner lists no places at all: unknown, not excluded
-GEO_FLOOR = 0.4  # geo factor for a partner that serves elsewhere
-
-
-# A concept in the customer's situation ("training for a new EHR rollout") is half the need.
-SITUATION_CONCEPT_FACTOR = 0.5
-TIER_REGION_OF_A_COUNTRY = 0.92  # "Midwest", "New England": nearer than the whole country
+TIER_BY_KIND = WEIGHTS.tier_by_kind
+TIER_INSIDE = WEIGHTS.tier_inside
+NEARBY_KM = WEIGHTS.nearby_km
+TIER_NO_REGIONS = WEIGHTS.tier_no_regions
+GEO_FLOOR = WEIGHTS.geo_floor
+SITUATION_CONCEPT_FACTOR = WEIGHTS.situation_concept_factor
+TIER_REGION_OF_A_COUNTRY = WEIGHTS.tier_region_of_a_country
 
 
 def area_tier(key: str, place_key: str) -> float:
@@ -194,7 +192,7 @@ class DirectoryIndex:
             self._term_weights = {}
 
     def set_status(self, slot: int, rec: ProfileRecord) -> None:
-        self.capacity_factor[slot] = {"full": 0.0, "limited": 0.85}.get(rec.capacity, 1.0)
+        self.capacity_factor[slot] = {"full": 0.0, "limited": WEIGHTS.limited_factor}.get(rec.capacity, 1.0)
         if rec.paused:
             self.paused_until[slot] = rec.paused_until.toordinal() if rec.paused_until else -1
         else:

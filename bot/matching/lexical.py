@@ -21,10 +21,10 @@ import numpy as np
 
 from bot.matching.textnorm import Term, stem, tokens
 from bot.matching.vocabulary import Vocabulary
+from bot.matching.weights import WEIGHTS
 
-# Term frequency per field: what a partner lists as a capability weighs most.
-FIELD_TF = {"capabilities": 2.0, "partner_type": 1.0, "industries": 1.0, "certifications": 1.0,
-            "description": 1.0, "name": 1.0, "regions": 1.0}
+# Term frequency per field: what a partner lists as a capability weighs most (bot.matching.weights).
+FIELD_TF = WEIGHTS.lexical_field_tf
 
 
 def document_terms(phrases: dict[str, list[tuple[str, list[Term]]]], extra: dict[str, Iterable[str]],
@@ -81,7 +81,7 @@ class LexicalIndex:
     """BM25 (Okapi) postings by slot; a removed slot is zeroed and left in its postings (the
     directory index compacts dead slots away as a whole)."""
 
-    def __init__(self, k1: float = 1.2, b: float = 0.75) -> None:
+    def __init__(self, k1: float = WEIGHTS.bm25_k1, b: float = WEIGHTS.bm25_b) -> None:
         self.k1 = k1
         self.b = b
         self.postings: dict[str, _Postings] = {}

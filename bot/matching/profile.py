@@ -8,37 +8,16 @@ from datetime import date, datetime
 from bot.matching.places import Gazetteer, Place
 from bot.matching.textnorm import Term, analyze_text, stem, tokens
 from bot.matching.vocabulary import Vocabulary
+from bot.matching.weights import WEIGHTS
 
-# Where a term may be found, and what finding it there is worth, by the term's kind.
-# Capabilities weigh most; industries, certifications, partner type and description less.
-FIELD_WEIGHTS: dict[str, dict[str, float]] = {
-    "capability": {"capabilities": 1.0, "partner_type": 0.8, "certifications": 0.5,
-                   "description": 0.45, "industries": 0.3},
-    "vendor": {"capabilities": 1.0, "certifications": 0.9, "description": 0.6,
-               "partner_type": 0.5, "industries": 0.3},
-    "industry": {"industries": 1.0, "capabilities": 0.8, "description": 0.5,
-                 "certifications": 0.3, "partner_type": 0.3},
-    "certification": {"certifications": 1.0, "capabilities": 0.6, "description": 0.5,
-                      "partner_type": 0.3, "industries": 0.2},
-    "partner_type": {"partner_type": 1.0, "capabilities": 0.8, "description": 0.5,
-                     "certifications": 0.4, "industries": 0.2},
-}
-# How much a term of each kind counts in an ask: a missing capability hurts most.
-IMPORTANCE = {"capability": 1.0, "vendor": 0.7, "industry": 0.6, "certification": 0.5, "partner_type": 0.5}
-# A plain word the directory knows is often a modifier ("monitoring", "offsite"); a curated
-# concept counts fully.
-KNOWN_WORD_IMPORTANCE = 0.5
-# A word nobody in the directory or the vocabulary uses: the thing nobody offers, or a detail
-# of the customer's situation ("office", "shops"). It counts, but not as much as a concept.
-UNKNOWN_WORD_IMPORTANCE = 0.3
-# A plain word about the customer's situation ("for a chain of car washes") barely counts: a
-# partner that does the need fits whatever the customer sells. (Concepts there count for more:
-# see SITUATION_CONCEPT_FACTOR in index.py.)
-SITUATION_WORD_IMPORTANCE = 0.1
-# Words inside a profile's multi-word concept ("cloud migration") also match alone, for less.
-INNER_WORD_FACTOR = 0.7
-# A narrower concept answers an ask for its broader one ("penetration testing" -> "cybersecurity").
-BROADER_FACTOR = 0.6
+# The tuning numbers live in bot.matching.weights (one frozen object); these names stay for callers.
+FIELD_WEIGHTS = WEIGHTS.field_weights
+IMPORTANCE = WEIGHTS.importance
+KNOWN_WORD_IMPORTANCE = WEIGHTS.known_word_importance
+UNKNOWN_WORD_IMPORTANCE = WEIGHTS.unknown_word_importance
+SITUATION_WORD_IMPORTANCE = WEIGHTS.situation_word_importance
+INNER_WORD_FACTOR = WEIGHTS.inner_word_factor
+BROADER_FACTOR = WEIGHTS.broader_factor
 FIELDS = ("capabilities", "industries", "certifications", "partner_type", "description")
 
 

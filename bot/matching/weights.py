@@ -6,7 +6,13 @@ The older module constants (scorer.MIN_SCORE, index.GEO_FLOOR, ...) are these sa
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from types import MappingProxyType
+from typing import Mapping
+
+
+def _frozen(d: dict) -> Mapping:
+    return MappingProxyType({k: MappingProxyType(v) if isinstance(v, dict) else v for k, v in d.items()})
 
 
 @dataclass(frozen=True)
@@ -41,7 +47,51 @@ class Weights:
     extra_need_share: float = 0.15  # each further need a partner covers adds this share of its score
     excluded_factor: float = 0.5  # a partner whose line of work the asker excluded ("not a training course")
     excluded_min_weight: float = 0.8  # ... found in its capabilities or partner type
-    # -- geography ----------------------------------------------------------------------------
+    # -- terms of an ask and of a profile (read when the index is built and queried) -------------
+    # Where a term may be found, and what finding it there is worth, by the term's kind.
+    # Capabilities weigh most; industries, certifications, partner type and description less.
+    field_weights: Mapping[str, Mapping[str, float]] = field(default_factory=lambda: _frozen({
+        "capability": {"capabilities": 1.0, "partner_type": 0.8, "certifications": 0.5,
+                       "description": 0.45, "industries": 0.3},
+        "vendor": {"capabilities": 1.0, "certifications": 0.9, "description": 0.6,
+                   "partner_type": 0.5, "industries": 0.3},
+        "industry": {"industries": 1.0, "capabilities": 0.8, "description": 0.5,
+                     "certifications": 0.3, "partner_type": 0.3},
+        "certification": {"certifications": 1.0, "capabilities": 0.6, "description": 0.5,
+                          "partner_type": 0.3, "industries": 0.2},
+        "partner_type": {"partner_type": 1.0, "capabilities": 0.8, "description": 0.5,
+                         "certifications": 0.4, "industries": 0.2},
+    }))
+    # How much a term of each kind counts in an ask: a missing capability hurts most.
+    importance: Mapping[str, float] = field(default_factory=lambda: _frozen(
+        {"capability": 1.0, "vendor": 0.7, "industry": 0.6, "certification": 0.5, "partner_type": 0.5}))
+    # A plain word the directory knows is often a modifier ("monitoring", "offsite"); a curated
+    # concept counts fully.
+    known_word_importance: float = 0.5
+    # A word nobody in the directory or the vocabulary uses: the thing nobody offers, or a detail
+    # of the customer's situation ("office", "shops"). It counts, but not as much as a concept.
+    unknown_word_importance: float = 0.3
+    # A plain word about the customer's situation ("for a chain of car washes") barely counts.
+    situation_word_importance: float = 0.1
+    # A concept in the customer's situation ("training for a new EHR rollout") is half the need.
+    situation_concept_factor: float = 0.5
+    # Words inside a profile's multi-word concept ("cloud migration") also match alone, for less.
+    inner_word_factor: float = 0.7
+    # A narrower concept answers an ask for its broader one ("penetration testing" -> "cybersecurity").
+    broader_factor: float = 0.6
+    # BM25 term frequency per field (bot.matching.lexical), and its k1 and b.
+    lexical_field_tf: Mapping[str, float] = field(default_factory=lambda: _frozen(
+        {"capabilities": 2.0, "partner_type": 1.0, "industries": 1.0, "certifications": 1.0,
+         "description": 1.0, "name": 1.0, "regions": 1.0}))
+    bm25_k1: float = 1.2
+    bm25_b: float = 0.75
+    # -- geography: how well a partner's served place fits an ask's place (1 = exactly there) ----
+    tier_by_kind: Mapping[str, float] = field(default_factory=lambda: _frozen(
+        {"city": 1.0, "sub": 0.97, "country": 0.85, "macro": 0.75, "global": 0.6}))
+    tier_inside: float = 0.9  # the partner serves a place inside the (wider) area asked for
+    tier_region_of_a_country: float = 0.92  # "Midwest", "New England": nearer than the whole country
+    tier_no_regions: float = 0.35  # the partner lists no places at all: unknown, not excluded
+    nearby_km: float = 300.0  # within this, a partner's city ranks above a country-wide partner
     geo_floor: float = 0.4  # geo factor for a partner that serves elsewhere
 
 
