@@ -191,12 +191,15 @@ def digest_blocks(figures: dict, *, tz: str = "UTC", title: str = "Partner progr
     ]
     attention = attention_lines(figures)
     total = f"{plural(int(figures.get('total_partners') or 0), 'partner')} in the program"
+    from bot.blocks.consent import consent_digest_section
+
+    consent = consent_digest_section(figures)  # issue 14: the proposed partners' answers
     if _is_empty(figures):
         blocks.append(_text(f"*No asks {_period_words(figures)}.* Nothing was requested or introduced; "
                             f"{total}."))
         if attention:
             blocks.append(_text("*Needs attention*\n" + "\n".join(attention)))
-        return blocks
+        return blocks + ([consent] if consent else [])
     blocks.append(_text(headline(figures, currency=currency, trend=trend)))
     blocks.append(_text(f"*Funnel* {funnel(figures)}"))
     if attention:
@@ -210,6 +213,8 @@ def digest_blocks(figures: dict, *, tz: str = "UTC", title: str = "Partner progr
         blocks.append({"type": "image", "slack_file": {"id": chart["file_id"]},
                        "alt_text": chart["alt_text"][:2000],
                        "title": {"type": "plain_text", "text": "Trend"}})
+    if consent:
+        blocks.append(consent)
     details = [f"*Most asked for:* {_ranked_lines(figures.get('top_capabilities') or [])}"]
     connectors = figures.get("top_connectors") or []
     if connectors:

@@ -347,7 +347,7 @@ def not_a_fit_modal(*, intro_id: int, other_name: str) -> dict:
                          "options": [{"text": {"type": "plain_text", "text": label}, "value": value}
                                      for value, label in NOT_A_FIT_REASONS]}},
             {"type": "input", "block_id": NOT_A_FIT_NOTE, "optional": True,
-             "label": {"type": "plain_text", "text": "A word for them (optional)"},
+             "label": {"type": "plain_text", "text": "A word for them"},
              "element": {"type": "plain_text_input", "action_id": NOT_A_FIT_NOTE, "multiline": True,
                          "max_length": 500}},
         ],
@@ -431,7 +431,7 @@ def deal_value_modal(*, private_metadata: str, other_name: str) -> dict:
         "blocks": [
             _section(f"Congratulations on the deal with *{safe(other_name, 120)}*!"),
             {"type": "input", "block_id": DEAL_BLOCK, "optional": True,
-             "label": {"type": "plain_text", "text": "Deal value (optional)"},
+             "label": {"type": "plain_text", "text": "Deal value"},
              "hint": {"type": "plain_text", "text": "A number, e.g. 25000 or 25,000.50"},
              "element": {"type": "plain_text_input", "action_id": DEAL_ACTION,
                          "placeholder": {"type": "plain_text", "text": "25000"}}},

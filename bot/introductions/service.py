@@ -179,8 +179,10 @@ NOT_A_MANAGER = "Only vendor managers can approve or decline introductions."
 def _already(intro: Introduction | None) -> str:
     if intro is None:
         return "That introduction request no longer exists."
+    from bot.blocks.wording import slack_date  # each reader sees their own time zone
+
     return f"This request {_state_words(intro)}" + (
-        f" ({intro.decided_at:%Y-%m-%d %H:%M} UTC)." if intro.decided_at else ".")
+        f" ({slack_date(intro.decided_at, '{date_short_pretty} at {time}')})." if intro.decided_at else ".")
 
 
 def approve(ctx: BotContext, *, intro_id: int, manager_id: str) -> Result:
