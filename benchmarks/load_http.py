@@ -75,7 +75,13 @@ def scratch_database(url: str | None, workdir: Path) -> tuple[str, callable]:
 
     from models.db import make_engine
 
-    admin = make_engine(url).execution_options(isolation_level="AUTOCOMMIT")
+    try:  # dropping a 100k-profile database takes longer than a request may
+        from models.db import MIGRATION_TIMEOUTS
+
+        admin = make_engine(url, timeouts=MIGRATION_TIMEOUTS)
+    except ImportError:  # an older checkout (measuring a baseline)
+        admin = make_engine(url)
+    admin = admin.execution_options(isolation_level="AUTOCOMMIT")
     name = f"pbload_{os.getpid()}_{uuid.uuid4().hex[:6]}"
     with admin.connect() as conn:
         conn.execute(text(f'CREATE DATABASE "{name}"'))
