@@ -15,6 +15,7 @@ The trigger_id rule (once, within 3 s) needs the issuing time, so it lives in Fa
 
 from __future__ import annotations
 
+import json
 import re
 from dataclasses import dataclass, field
 from typing import Any
@@ -93,6 +94,9 @@ MAX_MODAL_TITLE = 24
 MAX_MODAL_BUTTON = 24
 MAX_PRIVATE_METADATA = 3000
 MAX_CALLBACK_ID = 255
+# https://docs.slack.dev/reference/methods/views.push (and views.open / update / publish) errors:
+# view_too_large — "Error returned if the provided view is greater than 250kb."
+MAX_VIEW_BYTES = 250 * 1024
 # https://docs.slack.dev/reference/methods/conversations.create : "Channel names may only
 # contain lowercase letters, numbers, hyphens, and underscores, and must be 80 characters or
 # less." Errors: invalid_name_required, invalid_name_maxlength, invalid_name_specials ("contained
@@ -429,6 +433,8 @@ def check_call(method: str, args: dict) -> dict | None:
         return check_message(args)
     if method in VIEW_METHODS:
         view = args.get("view")
+        if len(json.dumps(view, ensure_ascii=False).encode()) > MAX_VIEW_BYTES:
+            return {"ok": False, "error": "view_too_large"}
         found = check_view(view, method=method)
         if method == "views.publish" and not args.get("user_id"):
             found.append("missing required field [json-pointer:/user_id]")

@@ -4,6 +4,7 @@ limits, characters that must stay escaped."""
 
 from __future__ import annotations
 
+import json
 from datetime import UTC, date, datetime
 from types import SimpleNamespace
 
@@ -42,6 +43,7 @@ def message_ok(blocks: list[dict], text: str = "fallback") -> list[dict]:
 def view_ok(view: dict, method: str = "views.open") -> dict:
     found = R.check_view(view, method=method)
     assert found == [], found
+    assert len(json.dumps(view, ensure_ascii=False).encode()) <= R.MAX_VIEW_BYTES  # else view_too_large
     _assert_escaped(view)
     return view
 

@@ -176,6 +176,13 @@ def test_each_view_rule(good, bad, says):
     assert any(says in m for m in found), found
 
 
+def test_a_view_over_250_kb_is_too_large():
+    big = modal([section("x" * 2900)] * 90)  # within every block rule, 261 kB in all
+    assert R.check_view(big) == []
+    assert R.check_call("views.open", {"trigger_id": "t", "view": big}) == {"ok": False, "error": "view_too_large"}
+    assert R.check_call("views.open", {"trigger_id": "t", "view": modal([section("x" * 2900)] * 80)}) is None
+
+
 def test_a_modal_without_inputs_needs_no_submit():
     view = {k: v for k, v in modal([section()]).items() if k != "submit"}
     assert R.check_view(view) == []
