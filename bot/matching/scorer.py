@@ -157,10 +157,19 @@ def _relevance(index: DirectoryIndex, a: ProfileAnalysis, need: Need, context: l
     core = [h for h in hits if not index.is_context(h.term)]
     context = [h for h in hits if index.is_context(h.term)] if core else []
     core = core or hits  # nothing but context ("restaurants"): that is the need
-    core_mass = sum(index.term_weight(h.term) for h in core)
+    # Words nobody in the directory uses: in a long chatty ask there are many ("pickers", "taped",
+    # "concrete"), and together they would drown the few terms that name the need. Their weight
+    # grows with the square root of their number, not linearly.
+    unknown = [h for h in core if h.term.key.startswith("w:") and index.df.get(h.term.key, 0) <= 0]
+    dilution = len(unknown) ** -w.unknown_words_dilution if unknown else 1.0
+
+    def weight(h: TermHit) -> float:
+        return index.term_weight(h.term) * (dilution if h in unknown else 1.0)
+
+    core_mass = sum(weight(h) for h in core)
     if core_mass <= 0:
         return 0.0, []
-    coverage = sum(index.term_weight(h.term) * h.weight for h in core) / core_mass
+    coverage = sum(weight(h) * h.weight for h in core) / core_mass
     missed_context = sum(index.term_weight(h.term) * (1.0 - h.weight) for h in context)
     context_factor = 1.0 - min(w.context_cap, missed_context / mass)
     # More evidence (the same need met in several phrases) edges a partner ahead of a tie.
@@ -273,7 +282,9 @@ def rank(index: DirectoryIndex, ask: ParsedAsk, *, today: date, exclude_company_
         return best + w.extra_need_share * extra
 
     def fused(slot: int, scores: list[float]) -> float:
-        return (1.0 - w.lexical_share) * concept(scores) + w.lexical_share * 100.0 * float(lexical[slot])
+        # Keyword evidence adds to the concept score (so a proposed partner never shows under the
+        # threshold that made it strong); it decides the order between close partners.
+        return concept(scores) + w.lexical_bonus * 100.0 * float(lexical[slot])
 
     def order(slot: int, value: float) -> tuple:
         cid = index.records[slot].company_id

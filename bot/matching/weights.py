@@ -1,5 +1,5 @@
 """Every tuning number of the ranking in one frozen object, so the quality benchmark can sweep
-them (`dataclasses.replace(WEIGHTS, lexical_share=0.4)`) and `rank(..., weights=...)` uses them.
+them (`dataclasses.replace(WEIGHTS, lexical_bonus=0.4)`) and `rank(..., weights=...)` uses them.
 
 The older module constants (scorer.MIN_SCORE, index.GEO_FLOOR, ...) are these same numbers.
 """
@@ -33,8 +33,8 @@ class Weights:
     # -- candidates ---------------------------------------------------------------------------
     candidates_per_need: int = 80
     lexical_candidates: int = 80
-    # -- fusion: score = (1 - lexical_share) x concept score + lexical_share x 100 x BM25 / best BM25
-    lexical_share: float = 0.35
+    # -- fusion: score = concept score + lexical_bonus x 100 x BM25 / best BM25 (shown capped at 100)
+    lexical_bonus: float = 0.35
     lead_lexical_share: float = 0.7  # the same blend for ordering weak leads
     # -- concept scorer -----------------------------------------------------------------------
     cover_ratio: float = 0.7  # "covers" a part of a multi-need ask: 70 % of the best score for it
@@ -44,6 +44,7 @@ class Weights:
     fuzzy_share: float = 0.15  # surface similarity of need and best capability phrase (rapidfuzz)
     industry_only_factor: float = 0.5  # serving the asker's industry is not doing what was asked
     context_cap: float = 0.35  # the most a need's unmatched context takes off
+    unknown_words_dilution: float = 0.75  # n unknown words in a need weigh n ** (1 - this) together
     extra_need_share: float = 0.15  # each further need a partner covers adds this share of its score
     excluded_factor: float = 0.5  # a partner whose line of work the asker excluded ("not a training course")
     excluded_min_weight: float = 0.8  # ... found in its capabilities or partner type
