@@ -17,12 +17,16 @@ log = logging.getLogger(__name__)
 
 
 def create_context(settings: Settings, *, engine: Engine | None = None, clock: Clock | None = None) -> BotContext:
-    return BotContext(
+    from bot.operations import telemetry
+
+    ctx = BotContext(
         settings=settings,
         engine=engine or make_engine(settings.database_url, timeouts=settings.db_timeouts),
         client=create_web_client(settings),
         clock=clock or Clock(),
     )
+    telemetry.install(ctx)  # /metrics, unless METRICS=off
+    return ctx
 
 
 def create_app(settings: Settings, *, context: BotContext | None = None) -> App:

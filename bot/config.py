@@ -52,6 +52,11 @@ class Settings:
     db_pool_timeout_s: float = 2.0
     # ISO 4217 code of reported deal values (shown with them in the digest).
     deal_currency: str = "USD"
+    # Operations (bot/operations/): /metrics on or off, log lines as text or JSON, and how long a
+    # stopping `serve` lets work in flight finish before releasing its leases.
+    metrics_enabled: bool = True
+    log_format: str = "text"
+    shutdown_grace_s: float = 10.0
 
     @property
     def db_timeouts(self):
@@ -185,6 +190,16 @@ class Settings:
             if not (len(currency.strip()) == 3 and pycountry.currencies.get(alpha_3=currency.strip().upper())):
                 raise ConfigError(f"DEAL_CURRENCY is malformed: {currency!r} is not an ISO 4217 code such as USD")
             kwargs["deal_currency"] = currency.strip().upper()
+
+        metrics = (get("METRICS") or "on").lower()
+        if metrics not in ("on", "off"):
+            raise ConfigError(f"METRICS is malformed: {metrics!r} is not 'on' or 'off'")
+        kwargs["metrics_enabled"] = metrics == "on"
+        log_format = (get("LOG_FORMAT") or "text").lower()
+        if log_format not in ("text", "json"):
+            raise ConfigError(f"LOG_FORMAT is malformed: {log_format!r} is not 'text' or 'json'")
+        kwargs["log_format"] = log_format
+        kwargs["shutdown_grace_s"] = _seconds(get("SHUTDOWN_GRACE_S"), "SHUTDOWN_GRACE_S", 10.0)
 
         return cls(**kwargs)
 

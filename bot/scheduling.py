@@ -63,13 +63,29 @@ def _consent_connect_jobs() -> list[Job]:
 JOB_PROVIDERS: list[Callable[[], list[Job]]] = [_introduction_jobs, _digest_jobs, _consent_connect_jobs]
 
 
+def run_counted(ctx: BotContext, job: Job, now: datetime) -> int:
+    """Run one job, counting the run and any failure for /metrics."""
+    from bot.operations.telemetry import telemetry_of
+
+    telemetry = telemetry_of(ctx)
+    try:
+        made = job.run_due(ctx, now)
+    except Exception:
+        if telemetry is not None:
+            telemetry.observe_job(job.name, ok=False)
+        raise
+    if telemetry is not None:
+        telemetry.observe_job(job.name, ok=True)
+    return made
+
+
 def run_due(ctx: BotContext, at: datetime | None = None) -> dict[str, int]:
     """Run once every job that is due at `at` (default: now)."""
     now = at or ctx.clock.now()
     done: dict[str, int] = {}
     for job in all_jobs():
         try:
-            done[job.name] = job.run_due(ctx, now)
+            done[job.name] = run_counted(ctx, job, now)
         except Exception:  # one failing job must not stop the others
             log.exception("job %s failed", job.name)
             done[job.name] = -1
@@ -80,7 +96,7 @@ def start_scheduler(ctx: BotContext) -> BackgroundScheduler:
     scheduler = BackgroundScheduler(timezone="UTC")
     for job in all_jobs():
         scheduler.add_job(
-            lambda j=job: j.run_due(ctx, ctx.clock.now()),
+            lambda j=job: run_counted(ctx, j, ctx.clock.now()),
             trigger=job.trigger(ctx),
             id=job.name,
             name=job.name,

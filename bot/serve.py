@@ -11,11 +11,14 @@ log = logging.getLogger(__name__)
 
 def serve(settings: Settings) -> int:
     from bot.app import create_app, create_context
+    from bot.operations import logs, shutdown
+    from bot.operations.readiness import readiness_of
     from bot.scheduling import start_scheduler
     from bot.server import serve_http, serve_socket_mode
     from models.db import make_engine, upgrade
 
     settings.require_for_serve()
+    logs.configure(settings)
     from bot import gcwatch
 
     gcwatch.install()
@@ -24,12 +27,19 @@ def serve(settings: Settings) -> int:
     ctx = create_context(settings, engine=engine)
     app = create_app(settings, context=ctx)
     scheduler = start_scheduler(ctx)
+    readiness = readiness_of(ctx)
+    readiness.scheduler = scheduler
+    readiness.problems()  # starts loading the matching index, so /readyz turns 200 soon
+
+    def on_stop() -> None:  # SIGTERM / Ctrl-C: uvicorn has stopped taking requests
+        shutdown.drain(ctx, scheduler=scheduler, grace_s=settings.shutdown_grace_s)
+
     try:
         if settings.socket_mode:
             serve_socket_mode(app, settings.slack_app_token or "")
         else:
-            serve_http(app, port=settings.port)
-    finally:
+            serve_http(app, port=settings.port, on_stop=on_stop)
+    finally:  # reached in Socket Mode and on errors; after a signal uvicorn re-raises it first
         scheduler.shutdown(wait=False)
         ctx.executor.shutdown(wait=False, cancel_futures=False)
     return 0

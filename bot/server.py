@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import asyncio
+import json
 import logging
 import socket
+import time
 from concurrent.futures import ThreadPoolExecutor
 
 from slack_bolt import App
@@ -15,6 +17,9 @@ from slack_bolt.response import BoltResponse
 
 from bot import intake
 from bot.guards import parse_slack_body
+from bot.operations.logs import request_context, request_kind
+from bot.operations.readiness import readiness_of
+from bot.operations.telemetry import CONTENT_TYPE, telemetry_of
 
 log = logging.getLogger(__name__)
 
@@ -31,6 +36,7 @@ class ThreadedSlackRequestHandler(SlackRequestHandler):
         self._pool = ThreadPoolExecutor(max_workers=max_workers, thread_name_prefix="dispatch")
 
     async def dispatch(self, request: AsgiHttpRequest) -> BoltResponse:
+        started = time.monotonic()
         headers = request.get_headers()
         try:
             # Size, then signature, then shape (bot/intake.py): junk costs nothing and logs nothing.
@@ -42,13 +48,16 @@ class ThreadedSlackRequestHandler(SlackRequestHandler):
                 intake.check_signature(raw, headers, secret)
         except intake.Refused as refused:
             log.info("refused a request: %s %s", refused.status, refused.reason)
+            self._observe("unverified", refused.status, started)
             return refused.response()
         # A body that is not a well-formed Slack request is refused here: Bolt would 500 on it.
         body = parse_slack_body(raw, str(headers.get("content-type") or ""))
         if body is None:
+            self._observe("malformed", 400, started)
             return BoltResponse(status=400, body="malformed request")
         bolt_request = BoltRequest(body=raw.decode("utf-8"), query=request.query_string, headers=headers)
-        work = asyncio.get_running_loop().run_in_executor(self._pool, self.app.dispatch, bolt_request)
+        work = asyncio.get_running_loop().run_in_executor(self._pool, self._dispatch_observed, bolt_request, body,
+                                                          started)
         try:
             return await asyncio.wait_for(asyncio.shield(work), timeout=intake.ACK_DEADLINE_S)
         except asyncio.TimeoutError:
@@ -66,36 +75,60 @@ class ThreadedSlackRequestHandler(SlackRequestHandler):
             await send({"type": "http.response.body", "body": b'{"ok":true}'})
             return
         if scope["type"] == "http" and scope["path"] == "/readyz":
-            ready = await asyncio.get_running_loop().run_in_executor(None, self._database_probe().ready)
-            await send({"type": "http.response.start", "status": 200 if ready else 503,
+            problems = await asyncio.get_running_loop().run_in_executor(None, readiness_of(self._ctx).problems)
+            await send({"type": "http.response.start", "status": 503 if problems else 200,
                         "headers": [(b"content-type", b"application/json")]})
-            await send({"type": "http.response.body", "body": b'{"ok":true}' if ready else b'{"ok":false,"database":false}'})
+            await send({"type": "http.response.body", "body": json.dumps({"ok": not problems,
+                                                                          "not_ready": problems}).encode()})
+            return
+        if scope["type"] == "http" and scope["path"] == "/metrics":
+            telemetry = telemetry_of(self._ctx)
+            if telemetry is None:  # METRICS=off
+                await send({"type": "http.response.start", "status": 404, "headers": []})
+                await send({"type": "http.response.body", "body": b""})
+                return
+            payload = await asyncio.get_running_loop().run_in_executor(None, telemetry.exposition)
+            await send({"type": "http.response.start", "status": 200,
+                        "headers": [(b"content-type", CONTENT_TYPE.encode())]})
+            await send({"type": "http.response.body", "body": payload})
             return
         await super().__call__(scope, receive, send)
 
-    def _database_probe(self):
-        from bot.readiness import DatabaseProbe
+    @property
+    def _ctx(self):
+        return self.app._partnerbot_context
 
-        if getattr(self, "_probe", None) is None:
-            self._probe = DatabaseProbe(self.app._partnerbot_context.engine)
-        return self._probe
+    def _dispatch_observed(self, bolt_request: BoltRequest, body: dict, started: float) -> BoltResponse:
+        """Bolt's dispatch, its logs labelled with the request (LOG_FORMAT=json), then counted."""
+        with request_context(body):
+            response = self.app.dispatch(bolt_request)
+        self._observe(request_kind(body), response.status, started)
+        return response
+
+    def _observe(self, kind: str, status: int, started: float) -> None:
+        telemetry = telemetry_of(self._ctx)
+        if telemetry is not None:
+            telemetry.observe_request(kind, status, time.monotonic() - started)
 
 
 def create_asgi(app: App) -> ThreadedSlackRequestHandler:
     return ThreadedSlackRequestHandler(app)
 
 
-def make_uvicorn_server(app: App, *, host: str = "0.0.0.0", port: int = 3000, log_level: str = "info"):
+def make_uvicorn_server(app: App, *, host: str = "0.0.0.0", port: int = 3000, log_level: str = "info",
+                        on_stop=None):
     import uvicorn
+
+    from bot.operations.shutdown import GracefulServer
 
     config = uvicorn.Config(create_asgi(app), host=host, port=port, log_level=log_level, lifespan="off",
                             access_log=False, timeout_keep_alive=30)
-    return uvicorn.Server(config)
+    return GracefulServer(config, on_stop=on_stop)
 
 
-def serve_http(app: App, *, port: int, sock: socket.socket | None = None) -> None:
-    server = make_uvicorn_server(app, port=port)
-    log.info("partnerbot listening on http://0.0.0.0:%s (POST /slack/events, GET /healthz)", port)
+def serve_http(app: App, *, port: int, sock: socket.socket | None = None, on_stop=None) -> None:
+    server = make_uvicorn_server(app, port=port, on_stop=on_stop)
+    log.info("partnerbot listening on http://0.0.0.0:%s (POST /slack/events, GET /healthz, /readyz, /metrics)", port)
     server.run(sockets=[sock] if sock else None)
 
 

@@ -317,6 +317,13 @@ def release_delivery(session: Session, *, delivery_id: int, token: str, retry_at
                             {"claimed_by": None, "next_attempt_at": retry_at})
 
 
+def release_effects_held_by(session: Session, *, token_prefix: str) -> int:
+    """On a graceful stop: the introductions whose effects this worker holds are due at once."""
+    stmt = update(Introduction).where(col(Introduction.effects_claimed_by).startswith(token_prefix, autoescape=True)).values(
+        effects_claimed_by=None, next_attempt_at=None)
+    return session.connection().execute(stmt).rowcount
+
+
 def release_deliveries_held_by(session: Session, *, token_prefix: str) -> int:
     """On a graceful stop: every DM lease this worker holds becomes free at once."""
     stmt = update(FollowupDelivery).where(

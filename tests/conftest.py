@@ -22,6 +22,7 @@ from bot.config import Settings
 from models.db import make_engine, upgrade
 from tests.fakeslack import FakeSlack
 from tests.slackrequests import SlackRequester
+from bot.operations.readiness import readiness_of
 from tests.waiting import shorten_retry_backoff, track_context_pools, track_dispatch_pool
 
 SIGNING_SECRET = "test-signing-secret-0123456789"
@@ -174,6 +175,9 @@ class BotHarness:
         if join:  # uvicorn takes ~0.2 s to notice and close; teardown need not wait for that
             self._thread.join(timeout=10)
         self.ctx.listener_executor.shutdown(wait=True)  # listeners still answering the fake Slack
+        scheduler = readiness_of(self.ctx).scheduler
+        if scheduler is not None and scheduler.running:
+            scheduler.shutdown(wait=False)
         self.ctx.executor.shutdown(wait=True)
 
 
@@ -194,6 +198,12 @@ def start_bot(fake: FakeSlack, db: str, *, clock: FakeClock | None = None, **env
     server = make_uvicorn_server(app, host="127.0.0.1", port=port, log_level="warning")
     pools += track_dispatch_pool(server)
     fake.busy_checks.append(lambda: any(pool.busy for pool in pools))
+    # A running scheduler without jobs, for /readyz: tests run the jobs themselves (run_due).
+    from apscheduler.schedulers.background import BackgroundScheduler
+
+    scheduler = BackgroundScheduler(timezone="UTC")
+    scheduler.start()
+    readiness_of(ctx).scheduler = scheduler
     thread = threading.Thread(target=server.run, kwargs={"sockets": [sock]}, daemon=True, name="bot-http")
     thread.start()
     deadline = time.monotonic() + 10

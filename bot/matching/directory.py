@@ -96,6 +96,11 @@ class Directory:
         """The current snapshot's index (loading it first if needed)."""
         return (self._snapshot or self.sync()).index
 
+    @property
+    def loaded(self) -> Snapshot | None:
+        """The current snapshot, or None before the first load (for /readyz and /metrics)."""
+        return self._snapshot
+
     # -- keeping in step -------------------------------------------------------------------
     def sync(self) -> Snapshot:
         """The snapshot for the database as it is now (applying what changed since)."""

@@ -1,0 +1,1 @@
+"""Running partnerbot as a service: readiness, Prometheus metrics, JSON logs, graceful stop."""
