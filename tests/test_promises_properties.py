@@ -19,6 +19,7 @@ from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
 from bot.blocks.limits import check_blocks, check_modal
+from tests import slack_rules
 from models.ask import Ask
 from models.company import Company, company_key
 
@@ -83,6 +84,7 @@ def test_checker_catches_unescaped_markup():
 
 def check_message(blocks, text: str | None = None) -> None:
     check_blocks(blocks)
+    assert slack_rules.check_blocks(blocks) == []  # what Slack itself refuses (tests/slack_rules.py)
     assert_escaped(blocks)
     if text is not None:
         assert len(text) <= 40000
@@ -91,6 +93,7 @@ def check_message(blocks, text: str | None = None) -> None:
 
 def check_view(view) -> None:
     check_modal(view)
+    assert slack_rules.check_view(view, method="views.publish" if view.get("type") == "home" else "views.open") == []
     assert_escaped(view)
 
 
