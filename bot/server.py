@@ -122,7 +122,8 @@ def make_uvicorn_server(app: App, *, host: str = "0.0.0.0", port: int = 3000, lo
     from bot.operations.shutdown import GracefulServer
 
     config = uvicorn.Config(create_asgi(app), host=host, port=port, log_level=log_level, lifespan="off",
-                            access_log=False, timeout_keep_alive=30)
+                            access_log=False, timeout_keep_alive=30,
+                            log_config=None)  # uvicorn's lines go through our handlers (LOG_FORMAT)
     return GracefulServer(config, on_stop=on_stop)
 
 
