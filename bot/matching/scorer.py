@@ -226,9 +226,10 @@ def rank(index: DirectoryIndex, ask: ParsedAsk, *, today: date, exclude_company_
     """The best partners for `ask`, at most `top`, best first.
 
     Candidates come from both retrievals (concept estimate per need, BM25 over the whole text);
-    each is scored precisely, and the order is a blend of the concept score and BM25. A partner
-    whose concept score reaches `min_score` is proposed (strong); when nobody is, up to
-    `max_weak_leads` of the best others are shown as weak leads."""
+    each is scored precisely and ordered by its concept score plus a bonus for its BM25 (relative
+    to the best). A partner whose concept score reaches `min_score` is proposed (strong) unless it
+    does what the asker ruled out; when nobody is, up to `max_weak_leads` of the best others with
+    real evidence are shown as weak leads."""
     w = weights
     min_score = w.min_score if min_score is None else min_score
     ranking = Ranking(ask=ask)
