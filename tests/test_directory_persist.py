@@ -100,3 +100,14 @@ def test_match_migrates_a_database_that_is_not_migrated_yet(tmp_path):
     assert match_cli(Settings(), engine, "UC install in Tucson", top=3, as_json=True, out=out) == 0
     assert len(json.loads(out.getvalue())) == 3
     engine.dispose()
+
+
+def test_a_file_others_may_write_is_never_loaded(sqlite_engine, cache, caplog):
+    tucson_directory(sqlite_engine)
+    started(sqlite_engine)
+    (saved,) = cache.glob("index-*.pickle")
+    saved.chmod(0o666)
+    caplog.set_level(logging.INFO, logger="bot")
+    again = Directory(sqlite_engine)
+    assert "Calence" in names(again.rank("UC install in Tucson", today=TODAY))
+    assert "not this user's own file" in caplog.text and "built in" in caplog.text

@@ -73,6 +73,10 @@ def _read(path: Path) -> dict | None:
     enabled = gc.isenabled()
     try:
         with open(path, "rb") as fh:
+            stat = os.fstat(fh.fileno())
+            if stat.st_uid != os.getuid() or stat.st_mode & 0o022:  # unpickling runs code: ours only
+                log.warning("cache: %s is not this user's own file (or others may write it); ignored", path)
+                return None
             # Millions of objects at once: without this, full collections during the load
             # walk all loaded so far, again and again (it then takes twice as long).
             gc.disable()
