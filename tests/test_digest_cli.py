@@ -83,6 +83,19 @@ def test_post_says_it_covers_whole_days(bot):
     assert "Nov 2 – Nov 8, 2026" in shown and "whole days in UTC, today not yet included" in shown
 
 
+def test_posted_whole_days_count_partners_as_they_are_now(bot):
+    """A profile made this morning is in the program, though the posted days end at midnight."""
+    from tests.metrics_data import company
+
+    build_week(bot.engine)
+    with session_scope(bot.engine) as s:
+        company(s, "Made Today", created=t(11, 9, 10))
+    bot.clock.set(t(11, 9, 15))
+    assert digest_cli(bot.ctx, days=7, as_json=False, post=True, out=io.StringIO()) == 0
+    (post,) = [c for c in bot.fake.calls_to("chat.postMessage") if c.args["channel"] == "C0DIGEST01"]
+    assert f"{EXPECTED['total_partners'] + 1} partners in the program" in str(post.args["blocks"])
+
+
 def test_post_posts_once_per_period(bot, capsys):
     build_week(bot.engine)
     bot.clock.set(t(11, 9, 15))

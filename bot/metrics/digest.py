@@ -23,7 +23,7 @@ from sqlalchemy.exc import IntegrityError
 from bot.blocks.digest import digest_blocks, digest_text, period_label
 from bot.context import BotContext
 from bot.metrics.chart import has_data, trend_chart
-from bot.metrics.figures import compute_figures, trend
+from bot.metrics.figures import compute_figures, total_partners_at, trend
 from models import DigestRun
 from models.db import session_scope
 
@@ -85,6 +85,11 @@ def post_digest(ctx: BotContext, *, start: datetime, end: datetime, channel: str
     with session_scope(ctx.engine) as session:
         figures = compute_figures(session, start=start, end=end)
         series = trend(session, end=end, length=end - start, periods=TREND_PERIODS)
+        now = ctx.clock.now()
+        if now > end:  # a period of whole days ends before now: partners are counted as they are now
+            figures["total_partners"] = total_partners_at(session, at=now)
+            total = figures["total_partners"]
+            figures["participation_rate"] = round(figures["active_partners"] / total, 4) if total else 0.0
     chart, chart_ref = None, None
     if has_data(series):  # a chart of zeros says nothing: skipped
         try:  # uploaded first, then shown in the digest itself (an image block), not in a thread

@@ -219,6 +219,11 @@ def _active_company_ids(start: datetime, end: datetime):
     ).subquery()
 
 
+def total_partners_at(session: Session, *, at: datetime) -> int:
+    """Profiles existing (created, not deleted) at `at`."""
+    return int(_scalar(session, select(func.count()).select_from(company_t).where(_existing_companies(_utc(at)))))
+
+
 def participation(session: Session, *, start: datetime, end: datetime) -> dict[str, float | int]:
     total = int(_scalar(session, select(func.count()).select_from(company_t).where(_existing_companies(end))))
     active_ids = _active_company_ids(start, end)
