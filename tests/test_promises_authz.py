@@ -102,9 +102,10 @@ def test_only_managers_see_program_wide_figures(bot):
         assert private not in outsider_view
     assert partner_view != manager_view
     assert "Dallas Phone Apps" not in outsider_view
-    assert "participation" in manager_view.lower()
-    assert "participation" not in partner_view.lower()
-    assert "participation" not in outsider_view.lower()
+    # Program-wide: how many partners the program has (the digest's words) — for managers only.
+    assert "partners in the program" in manager_view.lower()
+    assert "partners in the program" not in partner_view.lower()
+    assert "partners in the program" not in outsider_view.lower()
 
 
 # -- profile edits ----------------------------------------------------------------------------------
