@@ -66,7 +66,7 @@ def test_outside_contact_is_invited_once_and_joins(make_bot):
     connect, s, row = outside_intro(bot)
     [call] = bot.fake.calls_to("conversations.inviteShared")
     assert call.args["channel"] == row.channel_id and call.args["emails"] == DANA
-    assert call.args["external_limited"] in ("true", "True", True, "1")
+    assert call.args["external_limited"] == "true"
     invite = invite_row(bot.engine, DANA)
     assert invite.state == "invited" and invite.invite_id == connect.invite_for(DANA).id
     # the introduction was posted when the channel was made, and pinned for those who join later
@@ -347,3 +347,18 @@ def test_with_consent_the_invitations_go_out_only_after_accept(make_bot):
     assert [c.args["emails"] for c in bot.fake.calls_to("conversations.inviteShared")] == [DANA]
     status = all_text(bot.fake.calls_to("chat.update")[-1])
     assert "accepted" in status and f"waiting for {DANA} to accept" in status
+
+
+def test_external_limited_setting_and_a_refused_lookup(make_bot):
+    bot = make_bot(SLACK_CONNECT_EXTERNAL_LIMITED="off")
+    connect = SlackConnect(bot.fake)
+    connect.only_limited = True  # the workspace allows only "can post only" invitations
+    bot.fake.respond("users.lookupByEmail", {"ok": False, "error": "missing_scope"})
+    s = seed(bot.engine, target_fields={"contact_emails": [DANA]})
+    introduce(bot, s)
+    settled(bot)
+    [call] = bot.fake.calls_to("conversations.inviteShared")
+    assert call.args["external_limited"] == "false"
+    # Slack documents restricted_action for an invitation type the workspace forbids: fallback
+    assert invite_row(bot.engine, DANA).state == "skipped"
+    assert any("does not allow" in t for t in texts_to(bot, MANAGER))

@@ -128,7 +128,8 @@ def _send_one(ctx: BotContext, invite_id: int, now: datetime) -> tuple[int, int]
     try:
         resp = ctx.client.conversations_inviteShared(
             channel=s.intro.channel_id, emails=[row.email],
-            external_limited=ctx.settings.connect_external_limited)
+            # Sent as a query string (slack_sdk uses GET here): Slack's spelling of booleans.
+            external_limited="true" if ctx.settings.connect_external_limited else "false")
     except SlackApiError as exc:
         return row.introduction_id, _answered_error(ctx, s, row, token, effects._error(exc), now)
     except Exception as exc:  # network: retried with backoff
@@ -148,12 +149,16 @@ def _send_one(ctx: BotContext, invite_id: int, now: datetime) -> tuple[int, int]
 def _workspace_member(ctx: BotContext, email: str) -> str | None:
     """The id of this workspace's (non-deleted) user with that email, if any
     (users.lookupByEmail, scope users:read.email: https://docs.slack.dev/reference/methods/users.lookupByEmail).
-    Only "not found" means an outside contact; anything else unexpected is retried later."""
+    "Not found" means an outside contact; Slack trouble is retried later."""
     try:
         user = ctx.client.users_lookupByEmail(email=email).get("user") or {}
     except SlackApiError as exc:
-        if effects._error(exc) in ("users_not_found", "user_not_found"):
+        error = effects._error(exc)
+        if error in ("users_not_found", "user_not_found"):
             return None
+        if error in ("missing_scope", "not_allowed_token_type", "no_permission", "access_denied"):
+            log.warning("users.lookupByEmail refused (%s): contacts go through Slack Connect", error)
+            return None  # an install without users:read.email still invites through Slack Connect
         raise
     if user.get("deleted") or user.get("is_bot") or user.get("is_stranger"):
         return None
