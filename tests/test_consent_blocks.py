@@ -41,9 +41,11 @@ def test_digest_shows_consent_only_when_there_is_some():
     from bot.blocks.digest import digest_blocks
 
     base = {"period_start": "2026-11-02T00:00:00+00:00", "period_end": "2026-11-09T00:00:00+00:00", "days": 7}
-    assert "Consent" not in json.dumps(digest_blocks(base))
-    figures = {**base, "consent_accepted": 3, "consent_declined": 1, "consent_expired": 2, "consent_hours_median": 5.5}
-    blocks = digest_blocks(figures)
-    check_blocks(blocks)
-    text = json.dumps(blocks)
-    assert "3 accepted" in text and "1 not now" in text and "2 expired" in text and "5.5 h" in text
+    consent = {"consent_accepted": 3, "consent_declined": 1, "consent_expired": 2, "consent_hours_median": 5.5}
+    busy = {**base, "asks": 9, "intro_requests": 6, "approved": 6, "introduced": 3}
+    for figures in (base, busy):  # a quiet period and a busy one
+        assert "Consent" not in json.dumps(digest_blocks(figures))
+        blocks = digest_blocks({**figures, **consent})
+        check_blocks(blocks)
+        text = json.dumps(blocks)
+        assert "3 accepted" in text and "1 not now" in text and "2 expired" in text and "5.5 h" in text
