@@ -31,7 +31,7 @@ from sqlalchemy.engine import make_url  # noqa: E402
 
 from bot.metrics.figures import compute_figures, trend  # noqa: E402
 from bot.metrics.nudges import nudge_candidates  # noqa: E402
-from models.db import make_engine, session_scope, upgrade  # noqa: E402
+from models.db import MIGRATION_TIMEOUTS, make_engine, session_scope, upgrade  # noqa: E402
 
 END = datetime(2026, 11, 2, 9, 0, tzinfo=UTC)
 SPAN = timedelta(days=730)
@@ -273,7 +273,7 @@ def main() -> int:
         with tempfile.TemporaryDirectory() as tmp:
             results["sqlite"] = bench("SQLite", f"sqlite:///{Path(tmp) / 'bench.db'}", data, counts=counts)
     if args.pg and not args.sqlite_only:
-        admin = make_engine(args.pg).execution_options(isolation_level="AUTOCOMMIT")
+        admin = make_engine(args.pg, timeouts=MIGRATION_TIMEOUTS).execution_options(isolation_level="AUTOCOMMIT")
         name = f"pbbench_{uuid.uuid4().hex[:8]}"
         with admin.connect() as conn:
             conn.execute(text(f'CREATE DATABASE "{name}"'))

@@ -47,11 +47,17 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+# --at is a time the bot could run at: far outside, date arithmetic (due = at - days) overflows.
+AT_YEARS = (2000, 2999)
+
+
 def _iso_time(value: str) -> datetime:
     try:
         when = datetime.fromisoformat(value)
     except ValueError:
-        raise argparse.ArgumentTypeError(f"not an ISO time: {value!r}") from None
+        raise argparse.ArgumentTypeError(f"not an ISO time: {value[:60]!r}") from None
+    if not AT_YEARS[0] <= when.year <= AT_YEARS[1]:
+        raise argparse.ArgumentTypeError(f"{value[:60]!r} is outside the years {AT_YEARS[0]}..{AT_YEARS[1]}")
     return when if when.tzinfo else when.replace(tzinfo=UTC)
 
 
@@ -116,9 +122,15 @@ def run(args: argparse.Namespace, settings: Settings) -> int:
     if command == "digest":
         from bot.metrics.cli import digest_cli
 
+        if args.post and not settings.slack_bot_token:
+            raise ConfigError("SLACK_BOT_TOKEN is required by `partnerbot digest --post` (a bot token, xoxb-...)")
+
         return digest_cli(_context(settings), days=args.days, as_json=args.json, post=args.post, out=sys.stdout)
     if command == "jobs":
         from bot.scheduling import run_due
+
+        if not settings.slack_bot_token:  # the jobs DM partners and post to channels
+            raise ConfigError("SLACK_BOT_TOKEN is required by `partnerbot jobs run-due` (a bot token, xoxb-...)")
 
         done = run_due(_context(settings), args.at)
         for name, count in done.items():

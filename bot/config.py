@@ -169,12 +169,7 @@ class Settings:
 
         rules_file = get("RULES_OF_ENGAGEMENT_FILE")
         if rules_file:
-            path = Path(rules_file)
-            try:
-                text = path.read_text(encoding="utf-8").strip()
-            except (OSError, UnicodeDecodeError) as exc:
-                reason = exc.strerror if isinstance(exc, OSError) and exc.strerror else type(exc).__name__
-                raise ConfigError(f"RULES_OF_ENGAGEMENT_FILE cannot be read: {rules_file!r} ({reason})") from None
+            text = _read_rules(rules_file)
             kwargs["rules_of_engagement_file"] = rules_file
             kwargs["rules_of_engagement"] = text or None
 
@@ -213,6 +208,40 @@ def _on_off(raw: str | None, name: str, default: bool) -> bool:
     if value in ("off", "false", "no", "0"):
         return False
     raise ConfigError(f"{name} is malformed: {raw!r} is not on or off")
+
+
+# The rules are one pinned message section: Slack takes at most 3,000 characters there
+# (https://docs.slack.dev/reference/block-kit/blocks/section-block), less the heading.
+RULES_MAX_CHARS = 2800
+RULES_MAX_BYTES = 64 * 1024
+
+
+def _read_rules(path_text: str) -> str:
+    """The rules file's text, refused at start unless it is a regular UTF-8 file that fits.
+
+    A FIFO or a device (/dev/zero) would hang or fill memory on read: checked before opening."""
+    import stat
+
+    from bot.text import escape
+
+    name = "RULES_OF_ENGAGEMENT_FILE"
+    try:
+        info = os.stat(path_text)
+        if not stat.S_ISREG(info.st_mode):
+            raise ConfigError(f"{name} is not a regular file: {path_text!r}")
+        if info.st_size > RULES_MAX_BYTES:
+            raise ConfigError(f"{name} is too large: {path_text!r} has {info.st_size:,} bytes "
+                              f"(the rules are one Slack message: at most {RULES_MAX_CHARS:,} characters)")
+        with open(path_text, "rb") as fh:
+            text = fh.read(RULES_MAX_BYTES + 1).decode("utf-8").strip()
+    except (OSError, UnicodeDecodeError) as exc:
+        reason = exc.strerror if isinstance(exc, OSError) and exc.strerror else type(exc).__name__
+        raise ConfigError(f"{name} cannot be read: {path_text!r} ({reason})") from None
+    shown = len(escape(text))
+    if shown > RULES_MAX_CHARS:
+        raise ConfigError(f"{name} is too long: {shown:,} characters once shown in Slack, at most "
+                          f"{RULES_MAX_CHARS:,} fit in the pinned message; shorten {path_text!r}")
+    return text
 
 
 def _int(raw: str | None, name: str, default: int, *, low: int, high: int) -> int:

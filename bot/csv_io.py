@@ -26,6 +26,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col
 
 from bot.profiles import LIST_FIELDS, validate_fields
+from bot.text import strip_controls
 from models import audit
 from models.base import utcnow
 from models.company import Capacity, Company, Member, company_key
@@ -50,7 +51,9 @@ _QUOTED_FORMULA = re.compile(r"^'+[=+\-@\t\r]")
 
 
 def defuse_cell(value: str) -> str:
-    """The cell as written: `=1+2` -> `'=1+2`, and `'=1+2` -> `''=1+2` so the import can tell them apart."""
+    """The cell as written: `=1+2` -> `'=1+2`, and `'=1+2` -> `''=1+2` so the import can tell them apart.
+    Control characters (from before the import stripped them) never reach a file or a terminal."""
+    value = strip_controls(value)
     if value.startswith(FORMULA_START) or _QUOTED_FORMULA.match(value):
         return "'" + value
     return value
@@ -141,6 +144,8 @@ def parse_rows(text: str, *, progress: Callable[[int, int], None] | None = None)
                     pos = len(lines)
                     break
                 except csv.Error as exc:
+                    if "field larger than field limit" in str(exc):
+                        raise _Resync(f"a field is too long (over {csv.field_size_limit():,} characters)") from None
                     raise _Resync(f"broken quoting ({exc}); check the quotes on this row") from None
                 end = pos + reader.line_num
                 consumed = reader.line_num
@@ -179,13 +184,29 @@ def _read_header(record: list[str], line: int) -> tuple[list[str], ParseResult]:
         raise UnreadableFile(f"line {line}: the header has no `company` column (found: {', '.join(names)[:200]})")
     result = ParseResult(columns=names)
     seen: set[str] = set()
+    twice: list[str] = []
+    unknown: list[str] = []
     for name in names:
         if name in seen:
-            result.warnings.append(f"column `{name}` appears twice; the first one is used")
+            twice.append(name)
         elif name not in COLUMNS:
-            result.warnings.append(f"unknown column `{name}` ignored")
+            unknown.append(name)
         seen.add(name)
+    # One line each, however many columns a file has (a million unknown ones print one line).
+    if len(twice) == 1:
+        result.warnings.append(f"column {_listed(twice)} appears twice; the first one is used")
+    elif twice:
+        result.warnings.append(f"columns appearing twice (the first one is used): {_listed(twice)}")
+    if len(unknown) == 1:
+        result.warnings.append(f"unknown column {_listed(unknown)} ignored")
+    elif unknown:
+        result.warnings.append(f"unknown columns ignored: {_listed(unknown)}")
     return names, result
+
+
+def _listed(names: list[str], shown: int = 10) -> str:
+    listed = ", ".join(f"`{strip_controls(n)[:40]}`" for n in names[:shown])
+    return listed + (f" and {len(names) - shown:,} more" if len(names) > shown else "")
 
 
 def _read_record(result: ParseResult, header: list[str], record: list[str], line: int,

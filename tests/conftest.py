@@ -19,7 +19,7 @@ from sqlalchemy.engine import Engine, make_url
 
 from bot.clock import FakeClock
 from bot.config import Settings
-from models.db import make_engine, upgrade
+from models.db import MIGRATION_TIMEOUTS, make_engine, upgrade
 from tests.fakeslack import FakeSlack
 from tests.slackrequests import SlackRequester
 from bot.operations.readiness import readiness_of
@@ -59,7 +59,7 @@ def pg_database() -> Iterator[str]:
     """A private, migrated PostgreSQL database for this test session (dropped at the end)."""
     if not PG_URL:
         pytest.skip(PG_SKIP_REASON)
-    admin = make_engine(PG_URL).execution_options(isolation_level="AUTOCOMMIT")
+    admin = make_engine(PG_URL, timeouts=MIGRATION_TIMEOUTS).execution_options(isolation_level="AUTOCOMMIT")
     name = f"pbtest_{os.getpid()}_{uuid.uuid4().hex[:6]}"
     with admin.connect() as conn:
         conn.execute(text(f'CREATE DATABASE "{name}"'))
@@ -76,7 +76,7 @@ def pg_database() -> Iterator[str]:
 def _truncate_pg(url: str) -> None:
     from sqlmodel import SQLModel
 
-    engine = make_engine(url)
+    engine = make_engine(url, timeouts=MIGRATION_TIMEOUTS)  # may wait for the last test's connections
     tables = ", ".join(f'"{t.name}"' for t in SQLModel.metadata.sorted_tables)
     with engine.begin() as conn:
         conn.execute(text(f"TRUNCATE {tables} RESTART IDENTITY CASCADE"))

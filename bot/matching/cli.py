@@ -13,11 +13,13 @@ from bot import jsonout
 from bot.config import Settings
 from bot.matching.directory import Directory
 from bot.matching.scorer import Ranking
+from bot.text import strip_controls
 
 
 def match_cli(settings: Settings, engine: Engine, text: str, *, top: int, as_json: bool, out: TextIO,
               migrate: Callable[[Engine], object] | None = None) -> int:
     """`migrate`: called when the database is not migrated (yet), before one more try."""
+    text = strip_controls(text)  # nor do stored names: the table below is stripped too
     def ranking_of(engine: Engine) -> Ranking:
         return Directory(engine).rank(text, today=datetime.now(UTC).date(), max_open=settings.max_open_intros,
                                       top=max(top, 0))
@@ -32,7 +34,7 @@ def match_cli(settings: Settings, engine: Engine, text: str, *, top: int, as_jso
     if as_json:
         out.write(jsonout.dumps([m.as_dict(ranking.ask) for m in ranking.matches], ensure_ascii=False, indent=2) + "\n")
     else:
-        out.write(format_table(ranking) + "\n")
+        out.write(strip_controls(format_table(ranking)) + "\n")  # no escape sequence reaches a terminal
     return 0
 
 

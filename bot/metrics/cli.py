@@ -13,7 +13,7 @@ from datetime import UTC, datetime, time, timedelta
 from typing import TextIO
 from zoneinfo import ZoneInfo
 
-from slack_sdk.errors import SlackApiError
+from slack_sdk.errors import SlackApiError, SlackClientError
 
 from bot import jsonout
 from bot.context import BotContext
@@ -127,6 +127,10 @@ def digest_cli(ctx: BotContext, *, days: int, as_json: bool, post: bool, out: Te
         except SlackApiError as exc:  # claimed but not posted: a run after the claim times out retries
             print(f"partnerbot digest: Slack refused the digest ({exc.response.get('error')}); "
                   "a later run retries it", file=sys.stderr)
+            return 1
+        except (SlackClientError, OSError) as exc:  # unreachable: DNS, refused, timed out
+            print(f"partnerbot digest: could not reach Slack at {ctx.settings.slack_api_base_url} "
+                  f"({type(exc).__name__}: {str(exc)[:200]}); a later run retries it", file=sys.stderr)
             return 1
         status = (f"posted the digest to {posted.channel} (ts {posted.ts})" if posted
                   else f"the digest for {start.isoformat()} .. {end.isoformat()} was already posted; nothing to do")
