@@ -11,6 +11,7 @@ from bot.clock import Clock
 from bot.config import Settings
 from bot.context import BotContext
 from bot.slack_client import create_web_client
+from bot.workspace import identity_of
 from models.db import make_engine
 
 log = logging.getLogger(__name__)
@@ -34,8 +35,14 @@ def create_app(settings: Settings, *, context: BotContext | None = None) -> App:
     from handlers import register_all
 
     ctx = context or create_context(settings)
+    identity = identity_of(ctx)  # auth.test: fetched by `serve` at start (bot/workspace.py)
+
+    def authorize(enterprise_id, team_id, user_id):  # Bolt passes arguments by these names
+        return identity.authorize(enterprise_id, team_id, user_id)
+
     app = App(
         client=ctx.client,
+        authorize=authorize,
         signing_secret=settings.slack_signing_secret or "socket-mode-unsigned",
         token_verification_enabled=False,
         process_before_response=False,

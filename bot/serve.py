@@ -26,6 +26,12 @@ def serve(settings: Settings) -> int:
     upgrade(engine)
     ctx = create_context(settings, engine=engine)
     app = create_app(settings, context=ctx)
+    from bot.workspace import identity_of
+
+    # The workspace's identity before the first request (else Bolt fetches it on that request,
+    # and a Slack hiccup then loses it). Still unknown after the retries: requests try again.
+    if not identity_of(ctx).fetch(attempts=5):
+        log.warning("Slack did not answer auth.test at start; requests will retry it")
     scheduler = start_scheduler(ctx)
     readiness = readiness_of(ctx)
     readiness.scheduler = scheduler

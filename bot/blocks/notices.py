@@ -5,6 +5,8 @@ from __future__ import annotations
 DB_UNAVAILABLE = ":warning: partnerbot could not reach its database — please try again in a minute."
 SOMETHING_WRONG = (":warning: Sorry — partnerbot hit an unexpected error and could not finish this. "
                    "Please try again; if it keeps happening, tell the partner program's managers.")
+SLACK_UNAVAILABLE = (":warning: partnerbot cannot reach Slack's servers right now, so it could not handle this. "
+                     "Please try again in a minute.")
 BUSY = ":hourglass: partnerbot is very busy and could not answer in time — please try again in a minute."
 
 

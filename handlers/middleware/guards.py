@@ -18,10 +18,12 @@ from slack_bolt.kwargs_injection import build_required_kwargs
 from slack_bolt.lazy_listener.thread_runner import ThreadLazyListenerRunner
 from slack_bolt.util.utils import get_arg_names_of_callable
 
-from bot.blocks.notices import DB_UNAVAILABLE, SOMETHING_WRONG, db_unavailable_message, notice_modal
+from bot.blocks.notices import (DB_UNAVAILABLE, SLACK_UNAVAILABLE, SOMETHING_WRONG, db_unavailable_message,
+                                notice_modal)
 from bot.context import BotContext
 from bot.guards import claim_once, is_database_unavailable, is_foreign_team, request_claim_key
 from bot.text import scrub
+from bot.workspace import SlackUnavailable
 
 log = logging.getLogger(__name__)
 
@@ -61,6 +63,10 @@ def register(app: App, ctx: BotContext) -> None:
         if request.context.get("partnerbot_overdue"):
             logger.warning("error after the request was answered for: %s", error)
             return None  # the server already answered and told the user (bot/intake.py)
+        if isinstance(error, SlackUnavailable):
+            logger.warning("request not authorized: %s", error)
+            reply = tell_user(ctx, body, request, acknowledged=response is None, text=SLACK_UNAVAILABLE)
+            return reply if response is not None else None
         if not is_database_unavailable(error):
             logger.exception("unhandled error: %s", error)
             # Whatever broke, the user hears that it did instead of a spinner or silence.
