@@ -3,7 +3,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: install demo test test-all run bench clean migration screenshots
+.PHONY: install demo lint test test-all run bench clean migration screenshots
 
 $(STAMP): pyproject.toml
 	test -d $(VENV) || $(PYTHON) -m venv $(VENV)
@@ -16,13 +16,18 @@ install: $(STAMP)
 demo: $(STAMP)
 	$(BIN)/partnerbot demo
 
+# ruff (pyflakes, pycodestyle, complexity) and the layers contract (handlers -> bot -> models).
+lint: $(STAMP)
+	$(BIN)/ruff check bot handlers models tests benchmarks
+	$(BIN)/lint-imports
+
 # The fast run (about 2 minutes): everything but the tests marked slow (subprocesses, replicas,
 # 2-second Slack answers) and the PostgreSQL variants.
-test: $(STAMP)
+test: lint
 	$(BIN)/pytest -q -m "not slow and not postgres"
 
 # Everything (what CI runs): PostgreSQL variants too when TEST_DATABASE_URL is set.
-test-all: $(STAMP)
+test-all: lint
 	$(BIN)/pytest -q
 
 run: $(STAMP)

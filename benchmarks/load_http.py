@@ -22,7 +22,6 @@ import http.client
 import os
 import random
 import re
-import statistics
 import subprocess
 import sys
 import tempfile

@@ -50,10 +50,8 @@ def create_app(settings: Settings, *, context: BotContext | None = None) -> App:
         raise_error_for_unhandled_request=False,
         logger=logging.getLogger("partnerbot.bolt"),
     )
-    # Bolt runs lazy listeners (the slow work after ack) on the ack pool too; CPU-bound work
-    # there (ranking a large directory) starves acknowledgements of the GIL under load, so
-    # it goes to the small slow-work pool instead.
-    app._listener_runner.lazy_listener_runner.executor = ctx.executor
+    # Lazy listeners (the slow work after ack) run on the small slow-work pool, not the ack
+    # pool: handlers/middleware/guards.py installs that runner (with error reporting).
     app._partnerbot_context = ctx  # for the server and tests; listeners get it via register()
     register_all(app, ctx)
     return app

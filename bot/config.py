@@ -89,7 +89,7 @@ class Settings:
         return cls.from_mapping(values)
 
     @classmethod
-    def from_mapping(cls, env: Mapping[str, str]) -> Settings:
+    def from_mapping(cls, env: Mapping[str, str]) -> Settings:  # noqa: C901 - one check per setting
         def get(name: str) -> str | None:
             raw = env.get(name)
             if raw is None:
@@ -186,15 +186,7 @@ class Settings:
                 raise ConfigError(f"DEAL_CURRENCY is malformed: {currency!r} is not an ISO 4217 code such as USD")
             kwargs["deal_currency"] = currency.strip().upper()
 
-        metrics = (get("METRICS") or "on").lower()
-        if metrics not in ("on", "off"):
-            raise ConfigError(f"METRICS is malformed: {metrics!r} is not 'on' or 'off'")
-        kwargs["metrics_enabled"] = metrics == "on"
-        log_format = (get("LOG_FORMAT") or "text").lower()
-        if log_format not in ("text", "json"):
-            raise ConfigError(f"LOG_FORMAT is malformed: {log_format!r} is not 'text' or 'json'")
-        kwargs["log_format"] = log_format
-        kwargs["shutdown_grace_s"] = _seconds(get("SHUTDOWN_GRACE_S"), "SHUTDOWN_GRACE_S", 10.0)
+        kwargs.update(_operations(get))
 
         return cls(**kwargs)
 
@@ -254,6 +246,18 @@ def _int(raw: str | None, name: str, default: int, *, low: int, high: int) -> in
     if not low <= value <= high:
         raise ConfigError(f"{name} is malformed: {value} is outside {low}..{high}")
     return value
+
+
+def _operations(get) -> dict:
+    """METRICS, LOG_FORMAT and SHUTDOWN_GRACE_S (bot/operations/)."""
+    metrics = (get("METRICS") or "on").lower()
+    if metrics not in ("on", "off"):
+        raise ConfigError(f"METRICS is malformed: {metrics!r} is not 'on' or 'off'")
+    log_format = (get("LOG_FORMAT") or "text").lower()
+    if log_format not in ("text", "json"):
+        raise ConfigError(f"LOG_FORMAT is malformed: {log_format!r} is not 'text' or 'json'")
+    return {"metrics_enabled": metrics == "on", "log_format": log_format,
+            "shutdown_grace_s": _seconds(get("SHUTDOWN_GRACE_S"), "SHUTDOWN_GRACE_S", 10.0)}
 
 
 def _seconds(raw: str | None, name: str, default: float, *, low: float = 0.0, high: float = 3600.0) -> float:

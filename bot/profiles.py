@@ -143,7 +143,7 @@ def parse_contact_emails(raw: str | None) -> tuple[list[str], str | None]:
     return items, None
 
 
-def validate_fields(raw: dict[str, str | None], *, strict_partner_type: bool = False,
+def validate_fields(raw: dict[str, str | None], *, strict_partner_type: bool = False,  # noqa: C901 - to split
                     allowed_partner_types: tuple[str, ...] = ()) -> tuple[dict, dict[str, str]]:
     """Check the typed values in `raw` (only the keys present are checked).
 

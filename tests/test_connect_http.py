@@ -155,7 +155,7 @@ def test_failed_call_is_retried_with_backoff_and_sent_once(make_bot):
     # a documented transient error (slack_sdk's own retry handlers already retry 5xx and 429)
     bot.fake.inject("conversations.inviteShared", error="internal_error", times=1)
     s = seed(bot.engine, target_fields={"contact_emails": [DANA]})
-    row = introduce(bot, s)
+    introduce(bot, s)
     settled(bot)
     pending = invite_row(bot.engine, DANA)
     assert pending.state == "pending" and pending.attempts == 1 and pending.next_attempt_at > bot.clock.now()

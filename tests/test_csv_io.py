@@ -194,11 +194,11 @@ def test_progress_lines_when_not_a_terminal(sqlite_engine, tmp_path):
     rows = "".join(f"Company {i},uc;x{i},open\n" for i in range(5000))
     code, out, err = run_import(sqlite_engine, write(tmp_path, "company,capabilities,capacity\n" + rows), quiet=False)
     assert code == 0 and out.startswith("5000 created")
-    lines = [l for l in err.splitlines() if l.startswith("saving")]
+    lines = [line for line in err.splitlines() if line.startswith("saving")]
     assert lines[0].split() [:2] == ["saving", "0%"]
     assert lines[-1].split()[:4] == ["saving", "100%", "5,000/5,000", "rows"] and "rows/s" in lines[-1]
     assert 3 <= len(lines) <= 11
-    reading = [l for l in err.splitlines() if l.startswith("reading")]
+    reading = [line for line in err.splitlines() if line.startswith("reading")]
     assert reading and reading[-1].split()[:3] == ["reading", "100%", "5,001/5,001"]
 
 

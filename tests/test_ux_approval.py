@@ -4,13 +4,12 @@ full profiles behind View profiles; after the decision one line with who, when a
 from __future__ import annotations
 
 import json
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 
 from bot.blocks import intro as b
 from bot.blocks.limits import check_blocks, check_modal
-from models.introduction import IntroState
 from tests.conftest import MANAGER
-from tests.intro_setup import (REQUESTER_USER, TARGET_USER, add_ask, add_company, approve, intro, introduce,
+from tests.intro_setup import (REQUESTER_USER, TARGET_USER, add_ask, intro, introduce,
                                request_and_wait, seed, wait_until)
 from tests.test_intro_blocks import ask, company
 

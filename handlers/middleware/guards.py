@@ -77,8 +77,10 @@ def register(app: App, ctx: BotContext) -> None:
         return reply if response is not None else None
 
     app.error(handle_error)
-    # Lazy listeners run after the ack; Bolt only logs their errors. Route them here too.
-    app._listener_runner.lazy_listener_runner = GuardedLazyListenerRunner(
+    # Lazy listeners run after the ack; Bolt only logs their errors. Route them here too, and
+    # run them on the slow-work pool: CPU-bound ranking on the ack pool would starve
+    # acknowledgements of the GIL under load.
+    app.listener_runner.lazy_listener_runner = GuardedLazyListenerRunner(
         logger=app.logger, executor=ctx.executor, on_error=lambda e, req: _lazy_error(ctx, e, req)
     )
 
