@@ -47,6 +47,7 @@ class ParsedAsk:
         return int.from_bytes(digest, "big")
 
 
+_SPACES = re.compile(r"\s{2,}")
 _TRAILING = re.compile(r"(?:\s+\b(?:in|near|around|for|at|from|across|within|of)\b)+\s*$", re.I)
 
 
@@ -232,9 +233,12 @@ def parse_ask(text: str, index: DirectoryIndex, *, industry: str | None = None,
     masked = list(text)
     for a, b in spans:
         masked[a:b] = " " * (b - a)
-    kept, negated = _negated(_without_requester(_without_backstory("".join(masked))))
+    # Runs of spaces (left by masked places) squeezed: the splitting patterns start with \s* and
+    # would backtrack over a long run quadratically ("Łódź " typed 500 times).
+    squeezed = _SPACES.sub(lambda m: "\n" if "\n" in m.group(0) else " ", "".join(masked))
+    kept, negated = _negated(_without_requester(_without_backstory(squeezed)))
     if not kept.strip():
-        kept, negated = "".join(masked), []
+        kept, negated = squeezed, []
     pieces: list[str] = [p for p in _STRONG.split(kept) if p and p.strip()]
     segments: list[str] = []
     for piece in pieces:
