@@ -92,7 +92,9 @@ def test_followup_message_buttons_and_answer():
     assert "in a week" in str(b.followup_later(other_name="A", reminder=False))
     assert "next month" in str(b.followup_later(other_name="A", reminder=True))
     check_blocks(b.followup_answered(other_name=LONG, outcome="deal_won", deal_value=1234.5))
-    assert "1,234.50" in str(b.followup_answered(other_name="A", outcome="deal_won", deal_value=1234.5))
+    assert "$1,234.50" in str(b.followup_answered(other_name="A", outcome="deal_won", deal_value=1234.5))
+    assert "1,234.50 CHF" in str(b.followup_answered(other_name="A", outcome="deal_won", deal_value=1234.5,
+                                                      currency="CHF"))
 
 
 def test_modals_fit_limits():

@@ -9,7 +9,7 @@ from __future__ import annotations
 import json
 from datetime import datetime
 
-from bot.blocks.wording import match_label, plain_reasons, plural, slack_date
+from bot.blocks.wording import match_label, money, plain_reasons, plural, slack_date
 from bot.text import plain, safe, truncate
 
 APPROVE = "intro_approve"
@@ -412,11 +412,12 @@ def followup_later(*, other_name: str, reminder: bool) -> list[dict]:
                      "Meanwhile, your channel is where you left it.")]
 
 
-def followup_answered(*, other_name: str, outcome: str, deal_value: float | None) -> list[dict]:
+def followup_answered(*, other_name: str, outcome: str, deal_value: float | None,
+                      currency: str = "USD") -> list[dict]:
     label = OUTCOME_LABELS.get(outcome, outcome)
     text = f"Thanks! Your introduction to *{safe(other_name, 120)}*: *{label}*"
     if deal_value is not None:
-        text += f" (deal value {deal_value:,.2f}".removesuffix(".00") + ")"
+        text += f" (deal value {money(deal_value, currency)})"
     return [_section(text + ". You can change your answer any time by asking a vendor manager.")]
 
 

@@ -28,7 +28,8 @@ def check_can_answer(ctx: BotContext, *, intro_id: int, user_id: str) -> service
 def show_answer(ctx: BotContext, *, intro_id: int, user_id: str, outcome: str, deal_value: float | None,
                 channel: str | None, ts: str | None) -> None:
     other = service.can_answer(ctx, intro_id=intro_id, user_id=user_id)
-    answered = blocks.followup_answered(other_name=other.message if other.ok else "your partner",
+    answered = blocks.followup_answered(currency=ctx.settings.deal_currency,
+                                        other_name=other.message if other.ok else "your partner",
                                         outcome=outcome, deal_value=deal_value)
     label = blocks.OUTCOME_LABELS.get(outcome, outcome)
     try:
