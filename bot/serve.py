@@ -45,7 +45,10 @@ def serve(settings: Settings) -> int:
             serve_socket_mode(app, settings.slack_app_token or "")
         else:
             serve_http(app, port=settings.port, on_stop=on_stop)
-    finally:  # reached in Socket Mode and on errors; after a signal uvicorn re-raises it first
-        scheduler.shutdown(wait=False)
+    finally:
+        # Reached in Socket Mode, on errors, and after a signal when this is PID 1 of a container
+        # (uvicorn re-raises the signal, which PID 1 ignores); then the drain has already run.
+        if scheduler.running:
+            scheduler.shutdown(wait=False)
         ctx.executor.shutdown(wait=False, cancel_futures=False)
     return 0
