@@ -33,13 +33,14 @@ class WorkspaceIdentity:
     def known(self) -> bool:
         return self._result is not None
 
-    def fetch(self, *, attempts: int = 1, backoff: float = 1.0) -> bool:
+    def fetch(self, *, attempts: int = 1, backoff: float = 1.0, client: WebClient | None = None) -> bool:
         """Call auth.test (each call already retries 429/5xx/dropped connections); True once known."""
+        client = client or self.client
         for attempt in range(attempts):
             if self._result is not None:
                 return True
             try:
-                response = self.client.auth_test()
+                response = client.auth_test()
             except Exception as exc:  # unreachable, 5xx after the client's retries, an API error
                 log.warning("auth.test failed (attempt %d of %d): %s", attempt + 1, attempts, exc)
                 if attempt + 1 < attempts:
@@ -63,11 +64,7 @@ class WorkspaceIdentity:
 
     def _fetch_quickly(self) -> bool:
         quick = WebClient(token=self.client.token, base_url=self.client.base_url, timeout=1, retry_handlers=[])
-        saved, self.client = self.client, quick
-        try:
-            return self.fetch(attempts=1)
-        finally:
-            self.client = saved
+        return self.fetch(attempts=1, client=quick)
 
 
 def identity_of(ctx) -> WorkspaceIdentity:
