@@ -197,8 +197,11 @@ def test_racing_replicas_make_each_effect_once(pg, fake_slack, replicas):
     channels = {c.args["_answer"]["channel"]["id"] for c in created}
     assert len(channels) == n
     for channel in channels:
-        intro_posts = ok_calls(fake_slack, "chat.postMessage", lambda c, ch=channel: c.args.get("channel") == ch)
+        posts = ok_calls(fake_slack, "chat.postMessage", lambda c, ch=channel: c.args.get("channel") == ch)
+        intro_posts = [c for c in posts if str(c.args.get("text", "")).startswith("Meet ")]
         assert len(intro_posts) == 1, f"{len(intro_posts)} introduction posts in {channel}"
+        # Besides the introduction, at most the rules of engagement (their own pinned post), once.
+        assert [c.args.get("text") for c in posts if c not in intro_posts] == ["Rules of engagement"]
     assert {i.channel_id for i in intros(engine)} == channels
     for intro in intros(engine):
         assert intro.decided_by in (MANAGER, MANAGER2)
@@ -287,8 +290,11 @@ def test_a_restart_at_any_step_of_an_approval_completes_it(pg, fake_slack, repli
     assert len(created) == 1, f"{len(created)} channels"
     channel = created[0].args["_answer"]["channel"]["id"]
     assert intros(engine)[0].channel_id == channel
-    intro_posts = ok_calls(fake_slack, "chat.postMessage", lambda c: c.args.get("channel") == channel)
+    posts = ok_calls(fake_slack, "chat.postMessage", lambda c: c.args.get("channel") == channel)
+    intro_posts = [c for c in posts if str(c.args.get("text", "")).startswith("Meet ")]
     assert len(intro_posts) == 1, f"{len(intro_posts)} introduction posts"
+    others = [c.args.get("text") for c in posts if c not in intro_posts]
+    assert others in ([], ["Rules of engagement"]), others  # the rules, when set, once
     invited = {u for c in ok_calls(fake_slack, "conversations.invite") for u in c.args["users"].split(",")}
     assert {S.REQUESTER, S.TARGET_USER, MANAGER} <= invited
     dms = ok_calls(fake_slack, "chat.postMessage", lambda c: str(c.args.get("channel", ""))[:1] in ("U", "D"))

@@ -130,6 +130,13 @@ def refresh_approval_request(ctx: BotContext, intro_id: int) -> None:
             log.warning("introduction %s: approval message refresh failed: %s", intro_id, _error(exc))
 
 
+def _slack_answered(exc: SlackApiError) -> bool:
+    """Slack answered the call with `ok: false` (a refusal that a retry would not change), as
+    opposed to not answering it properly (5xx, 429 past the client's own retries)."""
+    status = getattr(exc.response, "status_code", 200)
+    return status == 200 and bool(exc.response.get("error"))
+
+
 def _error(exc: SlackApiError) -> str:
     try:
         return str(exc.response.get("error") or exc.response.status_code)
@@ -505,7 +512,10 @@ def _update_approval_messages(ctx: BotContext, s: Snapshot, *, approved: bool, s
     for ref in intro.approval_messages or []:
         try:
             ctx.client.chat_update(channel=ref["channel"], ts=ref["ts"], text=text, blocks=decided)
-        except SlackApiError as exc:  # a deleted approval message must not hold up the introduction
+        except SlackApiError as exc:
+            if not _slack_answered(exc):
+                raise  # Slack is failing (5xx, rate limits past the client's retries): retry the step later
+            # Slack refused it (e.g. the approval message was deleted): that must not hold up the introduction.
             log.warning("introduction %s: approval message update failed: %s", intro.id, _error(exc))
 
 
