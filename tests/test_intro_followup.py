@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
+import io
 import json
 from datetime import timedelta
 
-from sqlmodel import Session
-
 from bot.introductions.service import DEAL_VALUE_HINT
-from bot.metrics.figures import outcome_counts
+from bot.metrics.cli import digest_cli
+from bot.metrics.digest import post_digest
 from bot.scheduling import run_due
 from bot.slack_client import ServerErrorRetryHandler
 from models.introduction import IntroState
@@ -81,11 +81,19 @@ def test_followup_reminder_and_outcomes(bot_any_db):
     assert actions.count("intro_outcome") == 2 and actions.count("intro_followup") == 1
     assert actions.count("intro_reminder") == 1
 
-    # The deal reported through the follow-up shows in the program's figures.
-    with Session(bot.engine) as session:
-        won = outcome_counts(session, start=bot.clock.now() - timedelta(days=7),
-                             end=bot.clock.now() + timedelta(seconds=1))
-    assert (won["deals_won"], won["deal_value"]) == (1, 25000.5), won
+    # The deal reported through the follow-up shows in the next digest (and in `digest --json`).
+    bot.clock.advance(seconds=1)  # the period ends at "now"; the answer was recorded at the old now
+    out = io.StringIO()
+    assert digest_cli(bot.ctx, days=7, as_json=True, post=False, out=out) == 0
+    figures = json.loads(out.getvalue())
+    assert (figures["deals_won"], figures["deal_value"]) == (1, 25000.5), figures
+    bot.clock.advance(days=1)  # the digest posts whole days: tomorrow's covers today
+    posted = post_digest(bot.ctx, start=bot.clock.now() - timedelta(days=7), end=bot.clock.now(),
+                         channel="C0DIGEST01")
+    assert posted is not None
+    digest = bot.fake.wait_for("chat.postMessage", where=lambda c: c.args["channel"] == "C0DIGEST01")[-1]
+    assert digest.args["_answer"]["ok"], digest.args["_answer"]  # Slack's rules accepted it
+    assert "1 deal won" in json.dumps(digest.args["blocks"]) and "$25" in json.dumps(digest.args["blocks"])
 
 
 def test_deal_value_is_optional_and_answers_can_change(bot):
