@@ -8,6 +8,7 @@ import re
 import threading
 from datetime import UTC, date, datetime
 
+import pytest
 from sqlalchemy import delete, event, update
 
 from bot.matching.directory import Directory
@@ -153,3 +154,21 @@ def test_a_transaction_of_many_writes_is_seen_whole(engine):
     assert sorted(names(directory.rank("sourdough robotics", today=TODAY, top=5))) == ["A", "B", "C"]
     if engine.dialect.name == "postgresql":  # one step per transaction, whatever its size
         assert directory.sync().seq == before + 1
+
+
+def test_a_long_transaction_does_not_hold_up_other_profile_saves(engine):
+    if engine.dialect.name != "postgresql":
+        pytest.skip("SQLite has one writer at a time by design")
+    ids = {n: add_company(engine, n, capabilities=["cloud migration"]) for n in ("Slow", "Quick")}
+    directory = Directory(engine)
+    directory.sync()
+    table = Company.__table__
+    with engine.connect() as slow:  # a bulk import still running
+        slow_tx = slow.begin()
+        slow.execute(update(table).where(table.c.id == ids["Slow"]).values(capabilities=["sourdough robotics"]))
+        with engine.begin() as quick:  # another profile saved meanwhile: not blocked
+            quick.exec_driver_sql("SET LOCAL lock_timeout = '1s'")
+            quick.execute(update(table).where(table.c.id == ids["Quick"]).values(capabilities=["sourdough robotics"]))
+        assert names(directory.rank("sourdough robotics", today=TODAY)) == ["Quick"]
+        slow_tx.commit()
+    assert sorted(names(directory.rank("sourdough robotics", today=TODAY))) == ["Quick", "Slow"]
