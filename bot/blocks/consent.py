@@ -63,8 +63,7 @@ def consent_request(*, intro_id: int, ask, requester, requester_user_id: str, ta
             _button("Not now", NOT_NOW, value),
         ]},
         _context(f"Accept opens a channel for both of you and the vendor manager. Not now closes the "
-                 f"request politely (a reason is optional). Without an answer it closes by itself on {when(deadline)}. "
-                 f"Request #{intro_id}"),
+                 f"request politely (a reason is optional). Without an answer it closes by itself on {when(deadline)}."),
     ]
 
 
@@ -78,7 +77,7 @@ def consent_answered(*, intro_id: int, requester_name: str, answer: str, user_id
         line = f":wave: <@{user_id}> answered *Not now* on {when(at)}. *{name}* has been told, kindly."
     else:
         line = f":hourglass: This request from *{name}* closed without an answer on {when(at)}."
-    return [_section(line), _context(f"Request #{intro_id}")]
+    return [_section(line)]
 
 
 def not_now_modal(*, intro_id: int, requester_name: str) -> dict:
@@ -131,6 +130,5 @@ def connect_report(*, intro_id: int, email: str, company_name: str, reason: str,
             _button("Retry", CONNECT_RETRY, value, "primary"),
             _button("Use a private channel instead", CONNECT_PRIVATE, value),
         ]},
-        _context(f"Introduction #{intro_id}. A private channel keeps the members of this workspace; the outside "
-                 "contact is then not invited."),
+        _context("A private channel keeps the members of this workspace; the outside contact is then not invited."),
     ]

@@ -358,8 +358,8 @@ def report(ctx: BotContext, invite_row_id: int) -> None:
                                     invite_id=row.id)
     try:
         ctx.client.chat_postMessage(channel=s.intro.decided_by, blocks=blocks, unfurl_links=False,
-                                    text=f"A Slack Connect invitation for introduction #{s.intro.id} did not go "
-                                         "through")
+                                    text=f"A Slack Connect invitation for "
+                                         f"{safe(company.name if company else 'the partner', 120)} did not go through")
     except SlackApiError as exc:
         log.warning("introduction %s: report to the manager failed: %s", s.intro.id, effects._error(exc))
 

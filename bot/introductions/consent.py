@@ -236,7 +236,7 @@ def after_answer(ctx: BotContext, intro_id: int) -> None:
     for ref in intro.consent_messages or []:
         try:
             ctx.client.chat_update(channel=ref["channel"], ts=ref["ts"], blocks=answered,
-                                   text=f"Introduction request #{intro.id}: answered")
+                                   text=f"Request from {safe(s.requester.name, 120)}: answered")
         except SlackApiError as exc:
             log.warning("introduction %s: consent message update failed: %s", intro.id, effects._error(exc))
     update_approval_status(ctx, s)
@@ -253,7 +253,7 @@ def after_answer(ctx: BotContext, intro_id: int) -> None:
             "Nothing beyond the request was shared. `/findpartner` can suggest other partners."))
         if intro.decided_by:
             _dm(ctx, intro.decided_by, (
-                f"Introduction #{intro.id} ({safe(s.requester.name, 120)} → {safe(s.target.name, 120)}) expired: "
+                f"The introduction request {safe(s.requester.name, 120)} → {safe(s.target.name, 120)} expired: "
                 f"{target} did not answer within {days} days. The requester has been told."))
 
 

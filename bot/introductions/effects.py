@@ -322,7 +322,7 @@ def _approval_effects(run: _Run) -> bool:
         if f"dm:{user}" in done:
             continue
         text = (f":handshake: You've been introduced to *{escape(other.name)}* by <@{manager}>. "
-                f"Say hello in the private channel: <{link}|#{intro.channel_name}>")
+                f"Say hello in <{link}|#{intro.channel_name}>")
         dm = blocks.intro_dm(intro_id=intro.id, other_name=other.name, manager_id=manager, link=link,
                              channel_name=intro.channel_name, can_say_not_a_fit=introduced_partner)
         try:
