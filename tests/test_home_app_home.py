@@ -152,3 +152,13 @@ def test_find_partner_from_the_home_opens_the_ask_form(bot):
                            view={"id": "V0HOME0001", "type": "home", "blocks": []})
     view = bot.fake.wait_for("views.open")[0].args["view"]
     assert view["callback_id"] == "findpartner_ask"
+
+
+def test_manager_figures_show_deal_value_in_the_program_currency():
+    figures = {"asks": 3, "unmet_asks": 1, "intro_requests": 2, "introduced": 2, "deals_won": 1,
+               "deal_value": 185000.0, "approval_hours_median": 4.0, "active_partners": 5, "total_partners": 9,
+               "participation_rate": 5 / 9}
+    view = home_view(company=None, asks=[], intros=[], is_manager=True, pending=[], pending_total=0,
+                     figures=figures, today=date(2026, 12, 6), currency="CHF")
+    text = str(view["blocks"])
+    assert "185,000 CHF" in text and "$" not in text

@@ -6,7 +6,7 @@ from datetime import UTC, date, datetime
 
 from bot.blocks.digest import fmt_number
 from bot.blocks.limits import MAX_HOME_BLOCKS
-from bot.blocks.wording import plural
+from bot.blocks.wording import money, plural
 from bot.text import plain, safe, truncate
 
 STATE_LABELS = {
@@ -144,11 +144,11 @@ def _intro_blocks(intros: list[dict]) -> list[dict]:
     return blocks
 
 
-def _figures_block(figures: dict) -> dict:
+def _figures_block(figures: dict, currency: str) -> dict:
     rate = (figures.get("participation_rate") or 0) * 100
     items = (("Asks", figures["asks"]), ("Unmet asks", figures["unmet_asks"]),
              ("Intro requests", figures["intro_requests"]), ("Introduced", figures["introduced"]),
-             ("Deals won", figures["deals_won"]), ("Deal value", figures["deal_value"]),
+             ("Deals won", figures["deals_won"]), ("Deal value", money(figures["deal_value"], currency)),
              ("Approval time (median h)", figures["approval_hours_median"]),
              ("Active partners", f"{fmt_number(figures['active_partners'])} of "
                                  f"{fmt_number(figures['total_partners'])} ({rate:.0f}%)"))
@@ -181,7 +181,8 @@ def _pending_blocks(pending: list[dict], total: int, *, now: datetime | None = N
 
 
 def home_view(*, company, asks: list[dict], intros: list[dict], is_manager: bool, pending: list[dict],
-              pending_total: int, figures: dict | None, today: date, now: datetime | None = None) -> dict:
+              pending_total: int, figures: dict | None, today: date, now: datetime | None = None,
+              currency: str = "USD") -> dict:
     """The Home tab by role (at most 100 blocks: the lists are cut to fit).
 
     A manager sees the approvals waiting first and the program's week; a partner sees Find a
@@ -194,7 +195,7 @@ def home_view(*, company, asks: list[dict], intros: list[dict], is_manager: bool
         room = 40  # keep room for the rest of the Home
         blocks += _pending_blocks(pending[: room // 2], pending_total, now=now)
         if figures is not None:
-            blocks += [_header("Program, last 7 days"), _figures_block(figures)]
+            blocks += [_header("Program, last 7 days"), _figures_block(figures, currency)]
         blocks.append({"type": "divider"})
     blocks.append(_top_actions(company, is_manager=is_manager))
     if company is not None:

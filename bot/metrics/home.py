@@ -86,4 +86,5 @@ def build_home(ctx: BotContext, *, user_id: str) -> dict:
             pending, pending_total = _pending(session)
             figures = headline(session, start=now - timedelta(days=7), end=now)
         return home_view(company=company, asks=asks, intros=intros, is_manager=is_manager, pending=pending,
-                         pending_total=pending_total, figures=figures, today=now.date(), now=now)
+                         pending_total=pending_total, figures=figures, today=now.date(), now=now,
+                         currency=ctx.settings.deal_currency)
