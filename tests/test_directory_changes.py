@@ -172,3 +172,16 @@ def test_a_long_transaction_does_not_hold_up_other_profile_saves(engine):
         assert names(directory.rank("sourdough robotics", today=TODAY)) == ["Quick"]
         slow_tx.commit()
     assert sorted(names(directory.rank("sourdough robotics", today=TODAY))) == ["Quick", "Slow"]
+
+
+def test_a_directory_larger_than_a_page_loads_whole(engine, monkeypatch):
+    from bot.matching import directory as directory_module
+
+    ids = tucson_directory(engine)
+    monkeypatch.setattr(directory_module, "FREEZE_EVERY", 2)  # pages of two profiles
+    with session_scope(engine) as s:  # a deleted one is left out
+        s.get(Company, ids["Unlinked UC"]).deleted_at = datetime.now(UTC)
+    directory = Directory(engine)
+    assert directory.index.live == len(ids) - 1
+    assert {directory.index.records[slot].name for slot in directory.index.slot_of.values()} == set(ids) - {
+        "Unlinked UC"}
