@@ -49,7 +49,7 @@ def test_held_out_asks_stay_good_and_beat_the_baselines():
     figures = evaluate_once(HOLDOUT)
     mine = figures["matcher"]["all"]
     assert mine["mrr"] >= HELD_OUT_FLOOR["mrr"] and mine["ndcg"] >= HELD_OUT_FLOOR["ndcg"]
-    assert figures["matcher"]["no-match"]["p1"] >= 0.85
+    assert figures["matcher"]["no-match"]["p1"] >= 0.9  # at most 1 in 10 near misses gets a strong result
     for baseline in ("bm25", "wratio"):
         assert mine["mrr"] >= figures[baseline]["all"]["mrr"] + 0.1
         assert mine["ndcg"] >= figures[baseline]["all"]["ndcg"] + 0.1
@@ -63,6 +63,6 @@ def test_eighth_blind_set_issue_10_styles_stays_ahead_of_the_baselines():
     figures = evaluate_once(BLIND8)
     mine = figures["matcher"]
     assert mine["all"]["mrr"] >= 0.85 and mine["all"]["ndcg"] >= 0.8
-    assert mine["no-match"]["p1"] >= 0.85  # at most 1 in 8 near misses gets a strong result
+    assert mine["no-match"]["p1"] >= 0.9  # at most 1 in 10 near misses gets a strong result (none of 8)
     for kind in kinds_of(load_asks(BLIND8)):
         assert mine[kind]["mrr"] > figures["bm25"][kind]["mrr"], kind

@@ -186,6 +186,8 @@ def test_context_refines_a_ranking_but_does_not_sink_a_partner_that_meets_the_ne
     ("managed detection and response", 1),  # one term of the field
     ("translated into spanish and portuguese", 1),  # "portuguese" alone is no need
     ("wifi survey at a hospital, they have lots of dead zones", 1),  # a clause about the customer
+    ("need a company to repair and reupholster the booths", 1),  # two verbs, one object
+    ("someone to install cameras and run payroll", 2),
 ])
 def test_an_ask_splits_into_needs_only_where_it_names_different_ones(devset_index, text, needs):
     from bot.matching.asks import parse_ask
@@ -355,3 +357,20 @@ def test_the_customer_before_wants_is_context_and_what_follows_is_the_need():
     need = parse_ask("school board in Ontario wants video meeting rooms in 12 admin buildings", DirectoryIndex()).needs[0]
     core = {t.key for t in need.terms if not t.situation}
     assert "c:video_conferencing" in core and "c:education" not in core
+
+
+def test_a_partner_doing_an_adjacent_kind_of_work_is_not_proposed(devset_index):
+    """Running payroll (an outsourcer) is not implementing HR software; repairing booths is not
+    IT break-fix: near misses get no strong result, while the asks they resemble still do."""
+    from bot.matching.asks import parse_ask
+    from bot.matching.scorer import rank
+    from tests.devset.evaluation import TODAY
+
+    def strong(text):
+        return [m.company for m in rank(devset_index, parse_ask(text, devset_index), today=TODAY).strong]
+
+    assert strong("Workday HCM implementation for a 2,000-employee hospital group") == []
+    assert strong("need a company to repair and reupholster the booths at 6 diners") == []
+    assert strong("who handles payroll outsourcing for a franchise group with 30 restaurants?")[0] == (
+        "Unified Payroll Services")
+    assert "Unified Payroll Services" in strong("HR and payroll for 20 stores")

@@ -105,6 +105,10 @@ def _split_on_and(piece: str, index: DirectoryIndex) -> list[str]:
     whole = set(analyze(tokens(piece), index.vocab))
     if any(" and " in f" {t.surface} " for t in whole):
         return [piece]
+    # "to repair and reupholster the booths", "to build and run clusters": two verbs share one
+    # object, so the first part ("to repair") asks for nothing alone.
+    if _BARE_INFINITIVE.search(parts[0]):
+        return [piece]
     found, named = zip(*(_concepts(p, index) for p in parts), strict=True)
 
     def distinct(i: int) -> bool:  # a concept no other part names, or two words of its own
@@ -112,6 +116,9 @@ def _split_on_and(piece: str, index: DirectoryIndex) -> list[str]:
         return bool(found[i] - others) if found[i] else _says_enough(parts[i], index)
 
     return parts if all(distinct(i) for i in range(len(parts))) else [piece]
+
+
+_BARE_INFINITIVE = re.compile(r"\bto\s+[a-z][\w-]*\s*$", re.I)
 
 
 def _says_enough(part: str, index: DirectoryIndex, *, words: int = 2) -> bool:
