@@ -11,7 +11,7 @@ import pytest
 
 from tests.devset.evaluation import BLIND8, BLIND9, HOLDOUT, KINDS, evaluate_once, kinds_of, load_asks
 
-HELD_OUT_FLOOR = {"mrr": 0.86, "ndcg": 0.78}  # measured 0.90 / 0.83 (hybrid ranking, issue 10)
+HELD_OUT_FLOOR = {"mrr": 0.88, "ndcg": 0.81}  # measured 0.92 / 0.85 (near misses and chatty asks, issue 10)
 
 
 @pytest.fixture(scope="module")
@@ -59,10 +59,13 @@ def test_eighth_blind_set_issue_10_styles_stays_ahead_of_the_baselines():
     """Chatty, outcome-only, product names, codes, international places, slips, several needs,
     near misses (tests/devset/blind8.yaml; first run 0.44 vs BM25 0.46, see docs/matching.md).
     It has been tuned on since (it is development data now): floors a little under the figures
-    measured now (MRR@5 0.89, nDCG@5 0.85); ahead of BM25 on every kind."""
+    measured now (MRR@5 0.96, nDCG@5 0.90); ahead of BM25 on every kind."""
     figures = evaluate_once(BLIND8)
     mine = figures["matcher"]
-    assert mine["all"]["mrr"] >= 0.85 and mine["all"]["ndcg"] >= 0.8
+    assert mine["all"]["mrr"] >= 0.92 and mine["all"]["ndcg"] >= 0.86
+    # A chatty ask whose need is clearly read and clearly met is proposed, not only led to
+    # (measured 0.75: 9 of 12 right and strong first; 0.42 before).
+    assert mine["chatty"]["strong_p1"] >= 0.65
     assert mine["no-match"]["p1"] >= 0.9  # at most 1 in 10 near misses gets a strong result (none of 8)
     for kind in kinds_of(load_asks(BLIND8)):
         assert mine[kind]["mrr"] > figures["bm25"][kind]["mrr"], kind

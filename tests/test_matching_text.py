@@ -114,6 +114,14 @@ def test_a_city_with_a_qualifier_picks_the_right_one(gaz):
     assert gaz.find("Paris")[0][0].country == "FR"
 
 
+def test_a_us_city_outweighs_a_small_countrys_district_of_the_same_name(gaz):
+    # Toledo, Ohio (270k people) over Belize's Toledo District (Belize: 0.4M over 6 districts),
+    # but Ontario the province (Canada: 38M over 13) over Ontario, California (170k).
+    assert gaz.find("a plant outside Toledo")[0][0].name == "Toledo, Ohio"
+    assert gaz.find("a clinic in Toledo, Spain")[0][0].country == "ES"
+    assert gaz.find("an office in Ontario")[0][0].key == "sub:CA-ON"
+
+
 def test_nearby_cities_by_distance(gaz):
     tucson = gaz.find("Tucson")[0][0]
     near = gaz.nearby_cities(tucson.lat, tucson.lon, 300)
@@ -374,3 +382,25 @@ def test_a_partner_doing_an_adjacent_kind_of_work_is_not_proposed(devset_index):
     assert strong("who handles payroll outsourcing for a franchise group with 30 restaurants?")[0] == (
         "Unified Payroll Services")
     assert "Unified Payroll Services" in strong("HR and payroll for 20 stores")
+
+
+def test_a_chatty_need_is_read_for_the_concept_it_names(devset_index):
+    """The plain words around a named concept in a long chatty need are detail ("big ask from the
+    owner", "grab ... online"): one partner clearly meeting the need
+    is proposed, not only shown as a lead."""
+    from dataclasses import replace
+
+    from bot.matching.asks import parse_ask
+    from bot.matching.scorer import rank
+    from bot.matching.weights import WEIGHTS
+    from tests.devset.evaluation import TODAY
+
+    text = ("hi all, we're a small MSP doing PCs for a few urgent care clinics. big ask from the owner: "
+            "patients should be able to grab a visit slot online. anyone done this?")
+    ask = parse_ask(text, devset_index)
+    assert [m.company for m in rank(devset_index, ask, today=TODAY).strong][:1] == ["MedFlow Health Apps"]
+    undiluted = replace(WEIGHTS, plain_words_dilution=0.0)
+    assert rank(devset_index, ask, today=TODAY, weights=undiluted).strong == []  # the rule does it
+    # A short ask with one plain word is not diluted: a concept alone is not the whole need.
+    short = parse_ask("digital signage for breakfast menus", devset_index)
+    assert rank(devset_index, short, today=TODAY).matches[0].company == "SignalWave Signage"

@@ -119,6 +119,11 @@ class Gazetteer:
                 raise ValueError(f"regions.yaml subdivision_names: {code!r} is no ISO 3166-2 code")
             for name in names:
                 self.sub_names.setdefault(_norm(str(name)), []).append(code)
+        self._country_population = {code: int(info.get("population") or 0) for code, info in countries_gc.items()}
+        self._top_subs_per_country: dict[str, int] = {}
+        for code in self.sub_top:
+            cc = self.sub_country[code]
+            self._top_subs_per_country[cc] = self._top_subs_per_country.get(cc, 0) + 1
         rank = {c: i for i, c in enumerate(PREFERRED_COUNTRIES)}
         for codes in self.sub_names.values():
             codes.sort(key=lambda code: (rank.get(code[:2], 99), code not in self.sub_top, code))
@@ -195,6 +200,12 @@ class Gazetteer:
             if (country and country in countries) or (sub and sub in self.macro_subs[name]):
                 out.add(f"macro:{name}")
         return out
+
+    def mean_sub_population(self, code: str) -> float:
+        """About how many people a top-level subdivision of `code`'s country has (its country's
+        people over its number of top-level subdivisions)."""
+        cc = self.sub_country.get(code, "")
+        return self._country_population.get(cc, 0) / max(1, self._top_subs_per_country.get(cc, 1))
 
     def country(self, code: str) -> Place | None:
         code = code.upper()
@@ -433,7 +444,15 @@ class Gazetteer:
             if name == "us" and not raw.isupper():
                 return None
             return self.country(self.country_names[name])
-        big_city = name in self.city_names and self.city_rows[self.city_names[name][0]][5] >= 500_000
+        top_city = self.city_rows[self.city_names[name][0]] if name in self.city_names else None
+        # A city beats a subdivision of the same name when it is big, or when it is a US city
+        # (this product is US-first) with more people than such a subdivision has on average:
+        # "outside Toledo" is Ohio, not Belize's Toledo District; "Ontario" stays the province.
+        big_city = top_city is not None and (
+            top_city[5] >= 500_000
+            or (top_city[1] == "US" and top_city[5] >= SMALL_TOWN and name in self.sub_names
+                and not self.sub_names[name][0].startswith("US-")
+                and top_city[5] > self.mean_sub_population(self.sub_names[name][0])))
         if name in self.sub_names and not word_like and not big_city:
             code = self.sub_names[name][0]
             if len(name) >= 4 and (code in self.sub_top or code.startswith("US-")):

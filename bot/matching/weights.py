@@ -45,6 +45,10 @@ class Weights:
     industry_only_factor: float = 0.5  # serving the asker's industry is not doing what was asked
     context_cap: float = 0.35  # the most a need's unmatched context takes off
     unknown_words_dilution: float = 0.75  # n unknown words in a need weigh n ** (1 - this) together
+    # In a need that names a concept of the field, its plain words are detail around it ("patients
+    # should be able to grab a visit slot online"): n of them weigh n ** (1 - this) together.
+    plain_words_dilution: float = 0.75
+    plain_words_min: int = 3  # ... only from this many plain words on (a chatty need, not "VoIP phone install")
     extra_need_share: float = 0.15  # each further need a partner covers adds this share of its score
     excluded_factor: float = 0.5  # a partner whose line of work the asker excluded ("not a training course")
     excluded_min_weight: float = 0.8  # ... found in its capabilities or partner type
