@@ -163,7 +163,8 @@ def _relevance(index: DirectoryIndex, a: ProfileAnalysis, need: Need, context: l
     unknown = [h for h in core if h.term.key.startswith("w:") and index.df.get(h.term.key, 0) <= 0]
     dilution = len(unknown) ** -w.unknown_words_dilution if unknown else 1.0
     plain = [h for h in core if h.term.key.startswith("w:")]
-    if (w.plain_words_dilution > 0 and len(plain) >= w.plain_words_min
+    chatty = len([h for h in hits if h.term.key.startswith("w:")]) >= w.plain_words_min  # situation words too
+    if (w.plain_words_dilution > 0 and plain and chatty
             and any(h.term.key.startswith("c:") and term_kind(h.term.key, index.vocab) in ("capability", "vendor")
                     for h in core)):
         # A chatty need: its plain words, known or not, are detail around the concept it names.

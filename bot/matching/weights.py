@@ -48,7 +48,7 @@ class Weights:
     # In a need that names a concept of the field, its plain words are detail around it ("patients
     # should be able to grab a visit slot online"): n of them weigh n ** (1 - this) together.
     plain_words_dilution: float = 0.75
-    plain_words_min: int = 3  # ... only from this many plain words on (a chatty need, not "VoIP phone install")
+    plain_words_min: int = 4  # ... in a need with this many plain words or more (situation words too): a chatty need
     extra_need_share: float = 0.15  # each further need a partner covers adds this share of its score
     excluded_factor: float = 0.5  # a partner whose line of work the asker excluded ("not a training course")
     excluded_min_weight: float = 0.8  # ... found in its capabilities or partner type
