@@ -26,9 +26,9 @@ lint: $(STAMP)
 test: lint
 	$(BIN)/pytest -q -m "not slow and not postgres"
 
-# Everything (what CI runs): PostgreSQL variants too when TEST_DATABASE_URL is set.
+# Everything (what CI runs), the full Slack fault matrix too; PostgreSQL when TEST_DATABASE_URL is set.
 test-all: lint
-	$(BIN)/pytest -q
+	PROMISES_FULL_MATRIX=1 $(BIN)/pytest -q
 
 run: $(STAMP)
 	$(BIN)/partnerbot serve
