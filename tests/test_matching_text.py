@@ -404,3 +404,29 @@ def test_a_chatty_need_is_read_for_the_concept_it_names(devset_index):
     # A short ask with one plain word is not diluted: a concept alone is not the whole need.
     short = parse_ask("digital signage for breakfast menus", devset_index)
     assert rank(devset_index, short, today=TODAY).matches[0].company == "SignalWave Signage"
+
+
+def test_a_partner_that_teaches_a_thing_is_not_proposed_for_doing_it(devset_index):
+    """Training is a `mode` concept: "Kubernetes training courses" teach Kubernetes. Asked to run
+    Kubernetes, the training company is not proposed; asked for training (or a CKA, a kind of
+    training), it is first. A partner the asker ruled out comes last among leads."""
+    from dataclasses import replace
+
+    from bot.matching.asks import parse_ask
+    from bot.matching.scorer import rank
+    from bot.matching.weights import WEIGHTS
+    from tests.devset.evaluation import TODAY
+
+    def shown(text, **kw):
+        return [(m.company, m.confidence) for m in rank(devset_index, parse_ask(text, devset_index), today=TODAY, **kw).matches]
+
+    run = "Kubernetes cluster build and operations for a bank"
+    assert ("KubeAcademy Training", "strong") not in shown(run)
+    assert ("KubeAcademy Training", "strong") in shown(run, weights=replace(WEIGHTS, mode_factor=1.0))
+    assert shown("Kubernetes training for 10 engineers")[0] == ("KubeAcademy Training", "strong")
+    assert shown("CKA prep for our ops team")[0] == ("KubeAcademy Training", "strong")
+    leads = shown("we need someone to build and run Kubernetes clusters for us in Osaka — not a training course")
+    assert leads and all(c == "weak" for _n, c in leads)
+    assert "KubeAcademy Training" not in [n for n, _c in leads][:-1]  # ruled out: last if shown at all
+    # Payroll software is HR software: a payroll outsourcer does not implement it.
+    assert ("Unified Payroll Services", "strong") not in shown("payroll software implementation for 500 staff")

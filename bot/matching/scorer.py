@@ -126,12 +126,24 @@ class AnalysisCache:
         return analysis
 
 
-def _term_hits(index: DirectoryIndex, a: ProfileAnalysis, terms: list[Term]) -> list[TermHit]:
+def _other_work_phrases(a: ProfileAnalysis, unasked_modes: frozenset[str]) -> set[tuple[str, str]]:
+    """The partner's phrases about another kind of work than the ask's ("Kubernetes training
+    courses" when the ask does not ask for training)."""
+    # Only where the mode is a term of its own ("training courses"), not a word inside another
+    # concept's term ("security awareness training" is a kind of security work).
+    return {(fname, phrase) for m in unasked_modes for fname, phrase, _pt, f in a.where.get(m, ()) if f >= 1.0}
+
+
+def _term_hits(index: DirectoryIndex, a: ProfileAnalysis, terms: list[Term],
+               unasked_modes: frozenset[str] = frozenset(), w: Weights = WEIGHTS) -> list[TermHit]:
     hits = []
+    other_work = _other_work_phrases(a, unasked_modes) if unasked_modes else set()
     for t in terms:
         weights = FIELD_WEIGHTS[term_kind(t.key, index.vocab)]
         best = TermHit(t, 0.0)
         for fname, phrase, pt, factor in a.where.get(t.key, ()):
+            if (fname, phrase) in other_work:
+                factor *= w.mode_factor
             if weights[fname] * factor > best.weight:
                 best = TermHit(t, weights[fname] * factor, fname, phrase, pt)
         if best.weight == 0 and t.key.startswith("w:") and len(t.key) >= 7 and a.words:
@@ -146,12 +158,12 @@ def _term_hits(index: DirectoryIndex, a: ProfileAnalysis, terms: list[Term]) -> 
 
 
 def _relevance(index: DirectoryIndex, a: ProfileAnalysis, need: Need, context: list[Term],
-               w: Weights = WEIGHTS) -> tuple[float, list[TermHit]]:
+               w: Weights = WEIGHTS, unasked_modes: frozenset[str] = frozenset()) -> tuple[float, list[TermHit]]:
     terms = need.terms + [c for c in context if c.key not in {t.key for t in need.terms}]
     mass = index.term_mass(terms)
     if mass <= 0:
         return 0.0, []
-    hits = _term_hits(index, a, terms)
+    hits = _term_hits(index, a, terms, unasked_modes, w)
     # The core of a need is what must be done; its context (the customer's situation, industry,
     # "installed"/"set up") refines the ranking but takes at most `context_cap` off.
     core = [h for h in hits if not index.is_context(h.term)]
@@ -257,6 +269,10 @@ def rank(index: DirectoryIndex, ask: ParsedAsk, *, today: date, exclude_company_
         est = index.estimate(need.terms + ask.context_terms) * factor
         candidates.extend(s for s in index.top_slots(est, k) if s not in candidates)
     all_terms = [t for need in ask.needs for t in need.terms] + ask.context_terms
+    # A mode is asked for when a term of the ask is it or a kind of it ("CKA prep" is training).
+    asked = {t.key for t in all_terms}
+    asked |= {f"c:{b}" for k in list(asked) if k.startswith("c:") for b in index.vocab.concepts[k[2:]].broader}
+    unasked_modes = index.vocab.mode_keys - asked
     lexical = index.lexical_scores(all_terms) * factor
     lex_best = float(lexical.max()) if len(lexical) else 0.0
     if lex_best > 0:
@@ -280,7 +296,7 @@ def rank(index: DirectoryIndex, ask: ParsedAsk, *, today: date, exclude_company_
             rejected.add(slot)  # never proposed; at most a lead
         need_scores, need_hits = [], {}
         for i, need in enumerate(ask.needs):
-            rel, hits = _relevance(index, a, need, ask.context_terms, w)
+            rel, hits = _relevance(index, a, need, ask.context_terms, w, unasked_modes)
             need_scores.append(100.0 * rel * g * c * x)
             need_hits[i] = hits
         scored.append((slot, need_scores, need_hits, geo))
@@ -323,7 +339,7 @@ def rank(index: DirectoryIndex, ask: ParsedAsk, *, today: date, exclude_company_
                     + w.lead_lexical_share * 100.0 * float(lexical[s]))
 
         leads = sorted((s for s in by_slot if fused(s, by_slot[s][0]) >= w.weak_min_score and evidence(s)),
-                       key=lambda s: order(s, lead_score(s)))
+                       key=lambda s: (s in rejected, order(s, lead_score(s))))  # what was ruled out, last
         best_lead = lead_score(leads[0]) if leads else 0.0
         leads = [s for s in leads if lead_score(s) >= w.weak_relative * best_lead]  # no tail of stragglers
         shown = [(s, "weak") for s in leads[: min(top, w.max_weak_leads)]]

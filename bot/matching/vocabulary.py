@@ -23,6 +23,9 @@ class Concept:
     kind: str
     broader: tuple[str, ...] = ()
     modifier: bool = False  # says how a need is met ("installed"), not what: context for another concept
+    # Says what a partner does *about* another concept (teaching it): in a profile phrase
+    # "Kubernetes training courses" the partner teaches Kubernetes; it does not run it.
+    mode: bool = False
 
 
 @dataclass(frozen=True)
@@ -32,6 +35,10 @@ class Vocabulary:
     phrases: dict[tuple[str, ...], str]
     stopwords: frozenset[str]
     max_phrase_len: int
+
+    @functools.cached_property
+    def mode_keys(self) -> frozenset[str]:
+        return frozenset(f"c:{c.id}" for c in self.concepts.values() if c.mode)
 
     @functools.cached_property
     def known_tokens(self) -> frozenset[str]:
@@ -98,7 +105,8 @@ def parse_vocabulary(data: dict) -> Vocabulary:
         if kind not in KINDS:
             raise VocabularyError(f"concept {cid!r}: unknown kind {kind!r}")
         concepts[cid] = Concept(id=cid, label=str(spec.get("label") or cid), kind=kind,
-                                broader=tuple(spec.get("broader") or ()), modifier=bool(spec.get("modifier")))
+                                broader=tuple(spec.get("broader") or ()), modifier=bool(spec.get("modifier")),
+                                mode=bool(spec.get("mode")))
         for term in spec.get("terms") or []:
             if not isinstance(term, str):  # YAML reads bare on/off/yes/no as booleans
                 raise VocabularyError(f"concept {cid!r}: term {term!r} must be quoted text")

@@ -52,6 +52,9 @@ class Weights:
     extra_need_share: float = 0.15  # each further need a partner covers adds this share of its score
     excluded_factor: float = 0.5  # a partner whose line of work the asker excluded ("not a training course")
     excluded_min_weight: float = 0.8  # ... found in its capabilities or partner type
+    # A need met only in a phrase of another kind of work (a `mode` concept of the vocabulary the
+    # ask does not ask for: "Kubernetes training courses" for "run our Kubernetes") counts this much.
+    mode_factor: float = 0.5
     # -- terms of an ask and of a profile (read when the index is built and queried) -------------
     # Where a term may be found, and what finding it there is worth, by the term's kind.
     # Capabilities weigh most; industries, certifications, partner type and description less.
