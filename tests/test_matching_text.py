@@ -430,3 +430,18 @@ def test_a_partner_that_teaches_a_thing_is_not_proposed_for_doing_it(devset_inde
     assert "KubeAcademy Training" not in [n for n, _c in leads][:-1]  # ruled out: last if shown at all
     # Payroll software is HR software: a payroll outsourcer does not implement it.
     assert ("Unified Payroll Services", "strong") not in shown("payroll software implementation for 500 staff")
+
+
+@pytest.mark.parametrize("near_miss,neighbour", [
+    # people answering the calls, not contact-centre technology
+    ("outsourced call center agents to answer our customer phones overnight", "cloud contact center for 50 agents"),
+    ("on-site interpreters for a medical conference", "translate our app into Spanish"),  # speech, not software
+    ("host our website", "new website for a bakery"),  # hosting, not building
+])
+def test_adjacent_kinds_of_work_are_kept_apart(devset_index, near_miss, neighbour):
+    from bot.matching.asks import parse_ask
+    from bot.matching.scorer import rank
+    from tests.devset.evaluation import TODAY
+
+    assert rank(devset_index, parse_ask(near_miss, devset_index), today=TODAY).strong == []
+    assert rank(devset_index, parse_ask(neighbour, devset_index), today=TODAY).strong
