@@ -445,3 +445,15 @@ def test_adjacent_kinds_of_work_are_kept_apart(devset_index, near_miss, neighbou
 
     assert rank(devset_index, parse_ask(near_miss, devset_index), today=TODAY).strong == []
     assert rank(devset_index, parse_ask(neighbour, devset_index), today=TODAY).strong
+
+
+def test_a_product_name_is_met_only_as_written(vocab, devset_index):
+    # "Weave" (patient messaging) is a product: "weaving" is no form of it; "auditing" still meets audit.
+    assert vocab.concept_of_form("weaving") is None
+    assert vocab.concept_of_form("auditing") == "compliance"
+    assert "c:appointment_scheduling" in keys("Weave for a dental office", vocab)
+    from bot.matching.asks import parse_ask
+    from bot.matching.scorer import rank
+    from tests.devset.evaluation import TODAY
+
+    assert rank(devset_index, parse_ask("underwater basket weaving", devset_index), today=TODAY).strong == []

@@ -35,6 +35,9 @@ class Vocabulary:
     phrases: dict[tuple[str, ...], str]
     stopwords: frozenset[str]
     max_phrase_len: int
+    # Product names (the `products` section): proper nouns, met only as written: "weaving" is no
+    # form of Weave, the patient-messaging product.
+    product_names: frozenset[tuple[str, ...]] = frozenset()
 
     @functools.cached_property
     def mode_keys(self) -> frozenset[str]:
@@ -49,7 +52,7 @@ class Vocabulary:
         """Stem of each one-word term -> its concepts and the shortest such term's length."""
         seen: dict[str, tuple[set[str], int]] = {}
         for phrase, cid in self.phrases.items():
-            if len(phrase) == 1 and phrase[0].isalpha():
+            if len(phrase) == 1 and phrase[0].isalpha() and phrase not in self.product_names:
                 key = stem(phrase[0])
                 cids, shortest = seen.get(key, (set(), 99))
                 seen[key] = (cids | {cid}, min(shortest, len(phrase[0])))
@@ -122,6 +125,7 @@ def parse_vocabulary(data: dict) -> Vocabulary:
     # firewall, "Jamf" device management); `everyday`: how people describe the need by its outcome
     # ("sit on hold" is a contact centre, "lock or erase a stolen laptop" device management).
     # Common knowledge of the field, kept as data.
+    product_names: set[tuple[str, ...]] = set()
     for section in ("products", "everyday"):
         for cid, names in (data.get(section) or {}).items():
             if cid not in concepts:
@@ -130,6 +134,8 @@ def parse_vocabulary(data: dict) -> Vocabulary:
                 if not isinstance(name, str):
                     raise VocabularyError(f"{section} of {cid!r}: {name!r} must be quoted text")
                 key = tuple(tokens(name))
+                if section == "products":
+                    product_names.add(key)
                 if key and phrases.setdefault(key, cid) != cid:
                     raise VocabularyError(f"{section}: {name!r} belongs to both {phrases[key]!r} and {cid!r}")
     for c in concepts.values():
@@ -141,7 +147,8 @@ def parse_vocabulary(data: dict) -> Vocabulary:
         raise VocabularyError(f"stopword {bad[0]!r} must be quoted text")
     stop = frozenset(t for w in data.get("stopwords") or [] for t in tokens(w))
     return Vocabulary(concepts=concepts, phrases=phrases, stopwords=stop,
-                      max_phrase_len=max((len(p) for p in phrases), default=1))
+                      max_phrase_len=max((len(p) for p in phrases), default=1),
+                      product_names=frozenset(product_names))
 
 
 @functools.cache
