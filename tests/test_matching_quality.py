@@ -64,8 +64,8 @@ def test_eighth_blind_set_issue_10_styles_stays_ahead_of_the_baselines():
     mine = figures["matcher"]
     assert mine["all"]["mrr"] >= 0.92 and mine["all"]["ndcg"] >= 0.86
     # A chatty ask whose need is clearly read and clearly met is proposed, not only led to
-    # (measured 0.75: 9 of 12 right and strong first; 0.42 before).
-    assert mine["chatty"]["strong_p1"] >= 0.65
+    # (measured 0.83: 10 of 12 right and strong first; 0.42 before).
+    assert mine["chatty"]["strong_p1"] >= 0.75
     assert mine["no-match"]["p1"] >= 0.9  # at most 1 in 10 near misses gets a strong result (none of 8)
     for kind in kinds_of(load_asks(BLIND8)):
         assert mine[kind]["mrr"] > figures["bm25"][kind]["mrr"], kind

@@ -457,3 +457,26 @@ def test_a_product_name_is_met_only_as_written(vocab, devset_index):
     from tests.devset.evaluation import TODAY
 
     assert rank(devset_index, parse_ask("underwater basket weaving", devset_index), today=TODAY).strong == []
+
+
+def test_one_partner_clearly_meeting_a_chatty_need_is_proposed(devset_index):
+    """Nobody reaches the strong threshold, but one partner has every capability the need names in
+    its own capabilities, serves the place, and scores far ahead of the next: it is proposed.
+    Not when it does not serve the place asked for (a US payroll firm for pubs in Leeds)."""
+    from dataclasses import replace
+
+    from bot.matching.asks import parse_ask
+    from bot.matching.scorer import rank
+    from bot.matching.weights import WEIGHTS
+    from tests.devset.evaluation import TODAY
+
+    text = ("Hi all, long-time lurker. We did the wiring for a taco chain in San Diego. Now their VP wants "
+            "the menus behind the counter to be TVs that flip from breakfast to lunch by themselves and take "
+            "price changes pushed from HQ. Who should I talk to?")
+    ask = parse_ask(text, devset_index)
+    ranking = rank(devset_index, ask, today=TODAY)
+    assert [(m.company, m.confidence) for m in ranking.matches] == [("SignalWave Signage", "strong")]
+    assert ranking.matches[0].score >= 45  # a proposal never shows a score under the threshold
+    off = rank(devset_index, ask, today=TODAY, weights=replace(WEIGHTS, clear_min_score=0.0))
+    assert off.strong == [] and off.matches[0].company == "SignalWave Signage"
+    assert rank(devset_index, parse_ask("payroll provider for 12 pubs in Leeds", devset_index), today=TODAY).strong == []

@@ -206,6 +206,41 @@ def _relevance(index: DirectoryIndex, a: ProfileAnalysis, need: Need, context: l
     return rel * (1.0 + w.depth_bonus * min(depth, 3)), hits
 
 
+def _shown_score(fused: float, confidence: str, min_score: float) -> float:
+    """Capped at 100; a proposal (a clear winner too) never shows a score under the strong threshold."""
+    return round(min(100.0, max(fused, min_score) if confidence == "strong" else fused), 1)
+
+
+def _unasked_modes(index: DirectoryIndex, terms: list[Term]) -> frozenset[str]:
+    """The vocabulary's modes the ask does not ask for; it asks for one when one of its terms is
+    the mode or a kind of it ("CKA prep" is training)."""
+    asked = {t.key for t in terms}
+    asked |= {f"c:{b}" for k in list(asked) if k.startswith("c:") for b in index.vocab.concepts[k[2:]].broader}
+    return index.vocab.mode_keys - asked
+
+
+def _clear_winner(index: DirectoryIndex, scored: list, rejected: set[int], concept, w: Weights) -> list[int]:
+    """When nobody reaches the strong threshold, the one partner that clearly meets the need:
+    every capability the need names is in its own capabilities, its score is near the threshold,
+    and it is far ahead of the next partner (a chatty ask whose need is read, met by one partner)."""
+    ranked = sorted(((concept(ns), s, ns, nh, geo) for s, ns, nh, geo in scored if s not in rejected),
+                    key=lambda x: -x[0])
+    if not ranked or w.clear_min_score <= 0:
+        return []
+    best, slot, need_scores, need_hits, geo = ranked[0]
+    runner_up = ranked[1][0] if len(ranked) > 1 else 0.0
+    if best < w.clear_min_score or best < w.clear_margin * runner_up:
+        return []
+    if geo is not None and geo[0] < w.clear_min_geo:  # it must serve the place asked for
+        return []
+    i = max(range(len(need_scores)), key=need_scores.__getitem__)
+    named = [h for h in need_hits[i] if h.term.key.startswith("c:") and not index.is_context(h.term)
+             and term_kind(h.term.key, index.vocab) in ("capability", "vendor")]
+    if named and all(h.weight >= 0.9 and h.field == "capabilities" for h in named):
+        return [slot]
+    return []
+
+
 def geo_fit(a: ProfileAnalysis, places: list[Place]) -> tuple[float, str] | None:
     """The best geography tier for the ask's places, and why, in plain words."""
     places = [p for p in places if p.kind != "global"]
@@ -269,10 +304,7 @@ def rank(index: DirectoryIndex, ask: ParsedAsk, *, today: date, exclude_company_
         est = index.estimate(need.terms + ask.context_terms) * factor
         candidates.extend(s for s in index.top_slots(est, k) if s not in candidates)
     all_terms = [t for need in ask.needs for t in need.terms] + ask.context_terms
-    # A mode is asked for when a term of the ask is it or a kind of it ("CKA prep" is training).
-    asked = {t.key for t in all_terms}
-    asked |= {f"c:{b}" for k in list(asked) if k.startswith("c:") for b in index.vocab.concepts[k[2:]].broader}
-    unasked_modes = index.vocab.mode_keys - asked
+    unasked_modes = _unasked_modes(index, all_terms)
     lexical = index.lexical_scores(all_terms) * factor
     lex_best = float(lexical.max()) if len(lexical) else 0.0
     if lex_best > 0:
@@ -317,6 +349,7 @@ def rank(index: DirectoryIndex, ask: ParsedAsk, *, today: date, exclude_company_
 
     by_slot = {s: (ns, nh, geo) for s, ns, nh, geo in scored}
     eligible = [s for s, ns, _, _ in scored if concept(ns) >= min_score and s not in rejected]
+    eligible = eligible or _clear_winner(index, scored, rejected, concept, w)
     picks: list[int] = []
     if len(ask.needs) > 1:
         for i in range(len(ask.needs)):
@@ -357,7 +390,7 @@ def rank(index: DirectoryIndex, ask: ParsedAsk, *, today: date, exclude_company_
             reasons = explain.lead_reasons(reasons, rec.capabilities, a, query_keys, index.vocab)
         ranking.matches.append(Match(
             company_id=rec.company_id, company=rec.name, partner_type=rec.partner_type,
-            score=round(min(100.0, fused(slot, need_scores)), 1), reasons=reasons,
+            score=_shown_score(fused(slot, need_scores), confidence, min_score), reasons=reasons,
             covers=covers if confidence == "strong" else [],
             need_scores=[round(min(100.0, v), 1) for v in need_scores], capacity=rec.capacity,
             open_intros=open_counts.get(rec.company_id, 0), confidence=confidence,

@@ -30,6 +30,11 @@ class Weights:
     weak_min_concept: float = 20.0
     weak_min_coverage: float = 0.15
     unknown_term_share: float = 0.1  # a word nobody uses weighs this share of the rarest word's idf
+    # When nobody is strong, a partner that meets every capability the need names in its own
+    # capabilities, scores this much and this many times the next partner, is proposed (0: off).
+    clear_min_score: float = 30.0
+    clear_margin: float = 2.0
+    clear_min_geo: float = 0.5  # ... and serves the place asked for (a geography tier this high)
     # -- candidates ---------------------------------------------------------------------------
     candidates_per_need: int = 80
     lexical_candidates: int = 80
