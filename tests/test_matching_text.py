@@ -437,6 +437,9 @@ def test_a_partner_that_teaches_a_thing_is_not_proposed_for_doing_it(devset_inde
     ("outsourced call center agents to answer our customer phones overnight", "cloud contact center for 50 agents"),
     ("on-site interpreters for a medical conference", "translate our app into Spanish"),  # speech, not software
     ("host our website", "new website for a bakery"),  # hosting, not building
+    ("HIPAA risk assessment for a clinic", "need someone to build HIPAA compliant apps for a clinic"),  # auditing
+    ("cleaning crew for the server room", "colocation for our servers"),  # work outside IT
+    ("write our company's privacy policy", "GDPR compliance for our EU customers"),
 ])
 def test_adjacent_kinds_of_work_are_kept_apart(devset_index, near_miss, neighbour):
     from bot.matching.asks import parse_ask
