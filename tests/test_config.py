@@ -107,3 +107,32 @@ def test_cli_serve_without_token_names_it(tmp_path):
     )
     assert proc.returncode == 2
     assert proc.stderr.strip().splitlines()[-1].startswith("partnerbot: configuration error: SLACK_BOT_TOKEN")
+
+
+def test_secrets_are_not_in_the_settings_repr():
+    s = Settings.from_mapping({"SLACK_BOT_TOKEN": "xoxb-secret-1", "SLACK_SIGNING_SECRET": "sig-secret-2",
+                               "DATABASE_URL": "postgresql+psycopg://u:pw-secret-3@db/x"})
+    shown = repr(s) + str(s)
+    assert s.slack_bot_token == "xoxb-secret-1"
+    for secret in ("xoxb-secret-1", "sig-secret-2", "pw-secret-3"):
+        assert secret not in shown
+
+
+def test_process_environment_wins_over_the_env_file(tmp_path, monkeypatch):
+    env_file = tmp_path / ".env"
+    env_file.write_text("PORT=5000\nFOLLOWUP_DAYS=9\nPARTNERBOT_MANAGERS=U0AAA,U0BBB\n")
+    monkeypatch.setenv("PORT", "6000")
+    s = Settings.load(env_file=env_file)
+    assert (s.port, s.followup_days, s.managers) == (6000, 9, {"U0AAA", "U0BBB"})
+    monkeypatch.setenv("FOLLOWUP_DAYS", "soon")
+    with pytest.raises(ConfigError, match=r"^FOLLOWUP_DAYS is malformed: 'soon'"):
+        Settings.load(env_file=env_file)
+
+
+def test_every_variable_is_documented_in_the_readme():
+    from pathlib import Path
+
+    readme = (Path(__file__).resolve().parent.parent / "README.md").read_text()
+    names = [f.validation_alias for f in Settings.model_fields.values() if f.validation_alias.isupper()]
+    assert len(names) >= 20
+    assert [n for n in names if f"`{n}`" not in readme] == []
