@@ -143,7 +143,10 @@ def _situation_from(toks: list[str], index: DirectoryIndex) -> int | None:
             head = analyze(toks[:i], index.vocab)
             if any(t.key.startswith("c:") or index.df.get(t.key, 0) > 0 for t in _content(head)):
                 return i
-            return None
+            # Nothing the directory knows yet ("a farm co-op in Iowa wants soil sensors in the
+            # fields"): the need begins later; look for the preposition after it.
+            begun = False
+            continue
         begun = begun or not (index.vocab.is_stopword(tok) or tok in index.vocab.industry_tokens)
     return None
 
@@ -157,7 +160,8 @@ _ASKING = frozenset({"looking", "look", "looked", "searching", "search", "asking
 # say what they do to explain what they lack. It is one whose subject is the asker and that asks
 # for nothing.
 _SENTENCE = re.compile(r"(?<=[.!?])\s+|\n+|\s+[—–]\s+|\s*[\U0001F300-\U0001FAFF\u2600-\u27BF]+\s*")  # emoji end chat sentences
-_ASKER_SUBJECT = re.compile(r"^\W*(?:(?:hi|hey|hello|morning|so|ok|okay|well|also|and|but|long story short)\W+)*"
+_ASKER_SUBJECT = re.compile(r"^\W*(?:(?:hi|hey|hiya|hello|morning|so|ok|okay|well|also|and|but|long story short|"
+                            r"everyone|all|folks|team|gang|crew|guys|y'all|yall|there|friends)\W+)*"
                             r"(?:we|we're|we've|we'd|i|i'm|i've|our (?:team|shop|company|firm|business|msp|crew))\b",
                             re.I)
 _ASKS_FOR = re.compile(r"\b(?:need\w*|want\w*|look(?:ing)? for|seek\w*|search\w*|hir(?:e|ing)|requir\w*|who|anyone|"
