@@ -15,6 +15,7 @@ ENV PYTHONDONTWRITEBYTECODE=1 \
 RUN python3 -m venv /opt/partnerbot
 WORKDIR /app
 COPY pyproject.toml README.md ./
+COPY partnerbot ./partnerbot
 COPY bot ./bot
 COPY handlers ./handlers
 COPY models ./models

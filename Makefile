@@ -18,7 +18,7 @@ demo: $(STAMP)
 
 # ruff (pyflakes, pycodestyle, complexity) and the layers contract (handlers -> bot -> models).
 lint: $(STAMP)
-	$(BIN)/ruff check bot handlers models tests benchmarks
+	$(BIN)/ruff check partnerbot bot handlers models tests benchmarks
 	$(BIN)/lint-imports
 
 # The fast run (about 2 minutes): everything but the tests marked slow (subprocesses, replicas,

@@ -1,4 +1,7 @@
-"""The app factory: a Bolt App wired to every listener, built from one Settings object."""
+"""The app factory: a Bolt App (client, authorization, pools) built from one Settings object.
+
+The listeners are registered by the composition root, `partnerbot.app.assemble_app`: `bot/`
+does not import `handlers/` (imports point down only)."""
 
 from __future__ import annotations
 
@@ -31,9 +34,7 @@ def create_context(settings: Settings, *, engine: Engine | None = None, clock: C
 
 
 def create_app(settings: Settings, *, context: BotContext | None = None) -> App:
-    """Build the Bolt App; `context` carries the engine, clock and client (made when absent)."""
-    from handlers import register_all
-
+    """Build the Bolt App without listeners; `context` carries the engine, clock and client (made when absent)."""
     ctx = context or create_context(settings)
     identity = identity_of(ctx)  # auth.test: fetched by `serve` at start (bot/workspace.py)
 
@@ -47,11 +48,12 @@ def create_app(settings: Settings, *, context: BotContext | None = None) -> App:
         token_verification_enabled=False,
         process_before_response=False,
         listener_executor=ctx.listener_executor,
-        raise_error_for_unhandled_request=False,
+        # A request no listener handles goes to the error handler (handlers/middleware/guards.py),
+        # which answers 200 instead of Bolt's 404.
+        raise_error_for_unhandled_request=True,
         logger=logging.getLogger("partnerbot.bolt"),
     )
     # Lazy listeners (the slow work after ack) run on the small slow-work pool, not the ack
     # pool: handlers/middleware/guards.py installs that runner (with error reporting).
-    app._partnerbot_context = ctx  # for the server and tests; listeners get it via register()
-    register_all(app, ctx)
+    app._partnerbot_context = ctx  # for the server, the composition root and tests
     return app

@@ -61,7 +61,8 @@ def _iso_time(value: str) -> datetime:
     return when if when.tzinfo else when.replace(tzinfo=UTC)
 
 
-def main(argv: list[str] | None = None) -> int:
+def main(argv: list[str] | None = None, *, assemble=None) -> int:
+    """`assemble(settings, context=...)` builds the Bolt app for `serve` (`partnerbot.app.assemble_app`)."""
     args = build_parser().parse_args(argv)
     logging.basicConfig(level=logging.DEBUG if args.verbose else logging.INFO,
                         format="%(asctime)s %(levelname)s %(name)s: %(message)s", stream=sys.stderr)
@@ -69,7 +70,7 @@ def main(argv: list[str] | None = None) -> int:
         logging.getLogger("alembic").setLevel(logging.WARNING)
     try:
         settings = Settings.load(env_file=args.env_file)
-        return run(args, settings)
+        return run(args, settings, assemble=assemble)
     except ConfigError as exc:
         print(f"partnerbot: configuration error: {exc}", file=sys.stderr)
         return 2
@@ -89,12 +90,14 @@ def _context(settings: Settings):
     return create_context(settings, engine=_engine(settings))
 
 
-def run(args: argparse.Namespace, settings: Settings) -> int:
+def run(args: argparse.Namespace, settings: Settings, *, assemble=None) -> int:
     command = args.command
     if command == "serve":
         from bot.serve import serve
 
-        return serve(settings)
+        if assemble is None:
+            raise ConfigError("serve needs the assembled app: run `partnerbot serve` or `python -m partnerbot serve`")
+        return serve(settings, assemble)
     if command == "db":
         _engine(settings)
         print(f"database is up to date ({_safe_url(settings.database_url)})")

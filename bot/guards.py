@@ -17,7 +17,7 @@ from sqlalchemy.engine import Engine
 from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError, TimeoutError as PoolTimeoutError
 
 from models.db import session_scope
-from models.requests import claim_request, prune_requests
+from models.requests import claim_request, prune_requests, release_request
 
 log = logging.getLogger(__name__)
 
@@ -76,6 +76,12 @@ def claim_once(engine: Engine, *, key: str, now: datetime) -> bool:
             pruned = prune_requests(session, before=now - CLAIM_KEEP)
             log.debug("pruned %d old request claims", pruned)
     return claimed
+
+
+def release_claim(engine: Engine, *, key: str) -> None:
+    """Undo `claim_once` for a request nothing handles, so it leaves no row behind."""
+    with session_scope(engine) as session:
+        release_request(session, key=key)
 
 
 def is_database_unavailable(error: BaseException | None) -> bool:

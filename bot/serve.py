@@ -9,8 +9,9 @@ from bot.config import Settings
 log = logging.getLogger(__name__)
 
 
-def serve(settings: Settings) -> int:
-    from bot.app import create_app, create_context
+def serve(settings: Settings, assemble) -> int:
+    """`assemble(settings, context=ctx)` returns the Bolt app with its listeners (the composition root)."""
+    from bot.app import create_context
     from bot.operations import logs, shutdown
     from bot.operations.readiness import readiness_of
     from bot.scheduling import start_scheduler
@@ -25,7 +26,7 @@ def serve(settings: Settings) -> int:
     engine = make_engine(settings.database_url, timeouts=settings.db_timeouts)
     upgrade(engine)
     ctx = create_context(settings, engine=engine)
-    app = create_app(settings, context=ctx)
+    app = assemble(settings, context=ctx)
     from bot.workspace import identity_of
 
     # The workspace's identity before the first request (else Bolt fetches it on that request,

@@ -41,3 +41,8 @@ def count_requests(session: Session) -> int:
     from sqlalchemy import func, select
 
     return session.execute(select(func.count()).select_from(ProcessedRequest)).scalar_one()
+
+
+def release_request(session: Session, *, key: str) -> None:
+    """Delete the claim for `key` (a request that turned out to have no listener leaves no row)."""
+    session.connection().execute(delete(ProcessedRequest).where(col(ProcessedRequest.key) == key))

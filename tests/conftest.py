@@ -182,7 +182,8 @@ class BotHarness:
 
 
 def start_bot(fake: FakeSlack, db: str, *, clock: FakeClock | None = None, **env: str) -> BotHarness:
-    from bot.app import create_app, create_context
+    from bot.app import create_context
+    from partnerbot.app import assemble_app
     from bot.server import make_uvicorn_server
 
     settings = Settings.from_mapping(bot_env(fake, db, **env))
@@ -191,7 +192,7 @@ def start_bot(fake: FakeSlack, db: str, *, clock: FakeClock | None = None, **env
     ctx = create_context(settings, engine=engine, clock=clock)
     pools = track_context_pools(ctx)
     shorten_retry_backoff(ctx.client)
-    app = create_app(settings, context=ctx)
+    app = assemble_app(settings, context=ctx)
     sock = socket.socket()
     sock.bind(("127.0.0.1", 0))
     port = sock.getsockname()[1]

@@ -57,7 +57,7 @@ def test_dockerfile_is_slim_non_root_and_health_checked():
     assert re.search(r"^HEALTHCHECK .*\n.*/healthz", text, re.M)
     assert 'ENTRYPOINT ["partnerbot-entrypoint"]' in text and 'CMD ["serve"]' in text
     copied = set(re.findall(r"^COPY (\S+)", text, re.M))
-    assert {"bot", "handlers", "models", "docker/entrypoint.sh"} <= copied
+    assert {"partnerbot", "bot", "handlers", "models", "docker/entrypoint.sh"} <= copied
     ignored = (ROOT / ".dockerignore").read_text().split()
     assert ".env" in ignored and ".venv" in ignored  # no secrets or local installs in the image
 

@@ -12,16 +12,19 @@ from bot.context import BotContext
 log = logging.getLogger(__name__)
 
 
-def tell_clicker(ctx: BotContext, body: dict, respond: Callable | None, text: str) -> None:
-    """An ephemeral reply under the clicked message; a DM when the click came from a view
-    (App Home, modal) which has no response_url."""
+def tell_clicker(ctx: BotContext, body: dict, respond: Callable | None, text: str, *,
+                 blocks: list[dict] | None = None, replace: bool = False) -> None:
+    """Answer the user who clicked: the one helper for it. An ephemeral reply under the clicked
+    message (`replace`: instead of it); a DM when the click came from a view (App Home, modal),
+    which has no response_url."""
     user = (body.get("user") or {}).get("id")
     container = body.get("container") or {}
+    extra = {"blocks": blocks} if blocks else {}
     try:
         if container.get("type") == "message" and body.get("response_url") and respond is not None:
-            respond(text=text, response_type="ephemeral", replace_original=False)
+            respond(text=text, response_type="ephemeral", replace_original=replace, **extra)
         elif user:
-            ctx.client.chat_postMessage(channel=user, text=text)
+            ctx.client.chat_postMessage(channel=user, text=text, **extra)
     except SlackApiError as exc:
         log.warning("could not tell %s: %s", user, exc)
 

@@ -1,11 +1,12 @@
 """Global guards run on every signed request, before any listener:
 
 1. a request from another workspace than the installed one is ignored (200, nothing runs);
-2. a request no listener handles is acknowledged (200) instead of Bolt's 404, which Slack
-   shows as an error on the button, or answers with retries (events);
-3. a Slack retry of a request already received is acknowledged and skipped (claim row);
+2. a Slack retry of a request already received is acknowledged and skipped (claim row);
 
-and the global error handler: a database outage gets the user a clear "try again".
+and the global error handler: a request no listener handles (Bolt's `BoltUnhandledRequestError`,
+with `raise_error_for_unhandled_request=True`) is acknowledged (200) instead of Bolt's 404, which
+Slack shows as an error on the button, or answers with retries (events), and its claim is
+released so it leaves no row; a database outage gets the user a clear "try again".
 """
 
 from __future__ import annotations
@@ -14,6 +15,7 @@ import json
 import logging
 
 from slack_bolt import App, BoltRequest, BoltResponse
+from slack_bolt.error import BoltUnhandledRequestError
 from slack_bolt.kwargs_injection import build_required_kwargs
 from slack_bolt.lazy_listener.thread_runner import ThreadLazyListenerRunner
 from slack_bolt.util.utils import get_arg_names_of_callable
@@ -21,7 +23,7 @@ from slack_bolt.util.utils import get_arg_names_of_callable
 from bot.blocks.notices import (DB_UNAVAILABLE, SLACK_UNAVAILABLE, SOMETHING_WRONG, db_unavailable_message,
                                 notice_modal)
 from bot.context import BotContext
-from bot.guards import claim_once, is_database_unavailable, is_foreign_team, request_claim_key
+from bot.guards import claim_once, is_database_unavailable, is_foreign_team, release_claim, request_claim_key
 from bot.text import scrub
 from bot.workspace import SlackUnavailable
 
@@ -40,26 +42,29 @@ def register(app: App, ctx: BotContext) -> None:
             return _ignored("another workspace", body)
         return next()
 
-    def ack_unhandled(request: BoltRequest, body, next):
-        # Bolt would answer 404: a warning icon on the user's button, retries for an event.
-        probe = BoltResponse(status=200, body="")
-        if not any(listener.matches(req=request, resp=probe) for listener in app._listeners):
-            return _ignored("no listener", body)
-        return next()
-
     def skip_slack_retries(request: BoltRequest, body, next):
         retry = (request.headers.get("x-slack-retry-num") or [None])[0]
         key = request_claim_key(body, request.raw_body, is_retry=retry is not None)
-        if key is not None and not claim_once(ctx.engine, key=key, now=ctx.clock.now()):
-            return _ignored(f"already received {key}, retry {retry}", body)
+        if key is not None:
+            if not claim_once(ctx.engine, key=key, now=ctx.clock.now()):
+                return _ignored(f"already received {key}, retry {retry}", body)
+            request.context["partnerbot_claim"] = key  # released if no listener handles it
         return next()
 
     app.use(ignore_foreign_team)
-    app.use(ack_unhandled)
     app.use(skip_slack_retries)
 
     def handle_error(error, body, request, response, logger):
         """Global handler for listener and middleware errors."""
+        if isinstance(error, BoltUnhandledRequestError):
+            # Bolt would answer 404: a warning icon on the user's button, retries for an event.
+            key = request.context.get("partnerbot_claim")
+            if key is not None:
+                try:
+                    release_claim(ctx.engine, key=key)
+                except Exception:  # a row left behind is pruned after a day; the answer stays 200
+                    log.exception("could not release the claim %s", key)
+            return _ignored("no listener", body)
         if request.context.get("partnerbot_overdue"):
             logger.warning("error after the request was answered for: %s", error)
             return None  # the server already answered and told the user (bot/intake.py)

@@ -6,13 +6,11 @@ import json
 import logging
 
 from slack_bolt import App
-from sqlalchemy.exc import IntegrityError
 
+from bot import profile_service as profiles
 from bot import profiles as P
 from bot.blocks import profile as B
 from bot.context import BotContext
-from models.company import get_company
-from models.db import session_scope
 
 log = logging.getLogger(__name__)
 
@@ -49,26 +47,16 @@ def register(app: App, ctx: BotContext) -> None:
             meta = {}
         company_id = meta.get("company_id")
         raw = read_state(view["state"]["values"])
-        now = ctx.clock.now()
         try:
-            with session_scope(ctx.engine) as session:
-                current = get_company(session, company_id=company_id) if company_id else None
-                allowed = (current.partner_type,) if current is not None and current.partner_type else ()
-                data, errors = P.validate_profile(raw, allowed_partner_types=allowed)
-                if errors:
-                    ack(response_action="errors", errors={B.BLOCK_IDS[k]: v for k, v in errors.items()})
-                    return
-                result = P.save_profile(session, actor=user_id, data=data, company_id=company_id,
-                                        is_manager=ctx.settings.is_manager(user_id), now=now)
+            result, errors = profiles.save_form(ctx, user_id=user_id, raw=raw, company_id=company_id)
         except (P.ProfileError, PermissionError) as exc:
             ack(response_action="errors", errors={"company": str(exc)})
             return
-        except IntegrityError:
-            # Two saves raced for one name: the loser hears it as the name being taken.
-            ack(response_action="errors", errors={"company": f"“{data.name}” is already a partner profile."})
+        if errors:
+            ack(response_action="errors", errors={B.BLOCK_IDS[k]: v for k, v in errors.items()})
             return
         ack(response_action="update",
-            view=B.saved_view(result.company, created=result.created, changed=result.changed, today=now.date()))
+            view=B.saved_view(result.company, created=result.created, changed=result.changed, today=ctx.clock.now().date()))
         if meta.get("home"):
             refresh_home(ctx, user_id)
 

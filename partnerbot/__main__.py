@@ -1,0 +1,3 @@
+from partnerbot.cli import main
+
+raise SystemExit(main())
