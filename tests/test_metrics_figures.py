@@ -129,3 +129,25 @@ def test_company_figures_are_that_company_only(engine, week):
     assert bravo["intro_requests_received"] == 2  # i1 and i4
     assert bravo["deal_value"] == 7000.0 and bravo["no_fit"] == 1
     assert bravo["open_introductions"] == 3  # i1, i4 and the July one
+
+
+def test_trend_is_one_query_and_days_add_up_to_weeks(engine, week):
+    from sqlalchemy import event
+
+    selects: list[str] = []
+
+    def seen(conn, cursor, statement, *args):
+        if statement.lstrip().upper().startswith(("SELECT", "WITH")):
+            selects.append(statement)
+
+    with session_scope(engine) as s:
+        weekly = trend(s, end=END, length=timedelta(days=7), periods=3)
+        event.listen(engine, "before_cursor_execute", seen)
+        try:
+            daily = trend(s, end=END, length=timedelta(days=1), periods=21)
+        finally:
+            event.remove(engine, "before_cursor_execute", seen)
+    assert len(selects) == 1  # 21 periods, five series: one grouped query
+    assert len(daily["asks"]) == 21 and daily["period_start"][-1] == (END - timedelta(days=1)).isoformat()
+    for name in ("asks", "unmet_asks", "intro_requests", "introduced"):
+        assert [sum(daily[name][i * 7:(i + 1) * 7]) for i in range(3)] == weekly[name], name

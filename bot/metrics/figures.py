@@ -26,7 +26,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
-from sqlalchemy import and_, case, distinct, exists, func, not_, or_, select, true, union, union_all
+from sqlalchemy import and_, case, distinct, exists, func, literal_column, not_, or_, select, true, union, union_all
 from sqlalchemy.sql import ColumnElement
 from sqlmodel import Session
 
@@ -420,24 +420,45 @@ def _delta(now, before):
     return round(value, 4) if isinstance(value, float) else value
 
 
+# The trend's series: (name, the timestamp that places a row in a period, what is counted, filters).
+def _trend_series() -> list[tuple[str, ColumnElement, ColumnElement, list]]:
+    return [
+        ("asks", ask_t.c.created_at, ask_t.c.id, []),
+        ("unmet_asks", ask_t.c.created_at, ask_t.c.id, [ask_t.c.unmet == true()]),
+        ("intro_requests", intro_t.c.created_at, intro_t.c.id, []),
+        ("introduced", intro_t.c.introduced_at, intro_t.c.id, []),
+        # a deal reported by both companies counts once
+        ("deals_won", outcome_t.c.updated_at, outcome_t.c.introduction_id,
+         [outcome_t.c.outcome == OutcomeKind.DEAL_WON.value]),
+    ]
+
+
+def _period_index(column, starts: list[datetime]) -> ColumnElement:
+    """Which period a timestamp (already within the whole range) falls in: the latest start it has reached."""
+    return case(*[(column >= start, i) for i, start in reversed(list(enumerate(starts)))], else_=-1)
+
+
 def trend(session: Session, *, end: datetime, length: timedelta, periods: int = 8) -> dict[str, list]:
-    """Counts for the `periods` consecutive periods of `length` ending at `end` (oldest first)."""
+    """Counts for the `periods` consecutive periods of `length` ending at `end` (oldest first).
+
+    One grouped query for every series and period (not a query per period): each row of the
+    whole range is given its period's index and the counts are grouped by (series, period)."""
     end = _utc(end)
     starts = [end - length * (periods - i) for i in range(periods)]
-    series: dict[str, list] = {"period_start": [s.isoformat() for s in starts], "asks": [], "unmet_asks": [],
-                               "intro_requests": [], "introduced": [], "deals_won": []}
-    for s in starts:
-        e = s + length
-        series["asks"].append(int(_scalar(session, select(func.count()).where(_in(ask_t.c.created_at, s, e)))))
-        series["unmet_asks"].append(int(_scalar(session, select(func.count()).where(
-            _in(ask_t.c.created_at, s, e), ask_t.c.unmet == true()))))
-        series["intro_requests"].append(int(_scalar(session, select(func.count()).where(
-            _in(intro_t.c.created_at, s, e)))))
-        series["introduced"].append(int(_scalar(session, select(func.count()).where(
-            _in(intro_t.c.introduced_at, s, e)))))
-        series["deals_won"].append(int(_scalar(session, select(func.count(distinct(outcome_t.c.introduction_id)))
-                                               .where(_in(outcome_t.c.updated_at, s, e),
-                                                      outcome_t.c.outcome == OutcomeKind.DEAL_WON.value))))
+    series_defs = _trend_series()
+    rows = union_all(*[
+        select(literal_column(str(n)).label("series"), _period_index(when, starts).label("period"),
+               counted.label("counted"))
+        .where(_in(when, starts[0], end), *filters)
+        for n, (_, when, counted, filters) in enumerate(series_defs)
+    ]).subquery()
+    counts = session.execute(select(rows.c.series, rows.c.period, func.count(distinct(rows.c.counted)))
+                             .group_by(rows.c.series, rows.c.period)).all()
+    series: dict[str, list] = {"period_start": [s.isoformat() for s in starts]}
+    series.update({name: [0] * periods for name, *_ in series_defs})
+    for n, period, count in counts:
+        if 0 <= int(period) < periods:
+            series[series_defs[int(n)][0]][int(period)] = int(count)
     return series
 
 
