@@ -77,6 +77,6 @@ def test_ninth_blind_set_stays_at_its_first_run():
     figures = evaluate_once(BLIND9)
     mine = figures["matcher"]
     assert mine["all"]["mrr"] >= 0.83 and mine["all"]["ndcg"] >= 0.78
-    assert mine["no-match"]["p1"] >= 0.75
+    assert mine["no-match"]["p1"] >= 0.8  # 10 of 12 since the second round (was 9)
     for kind in kinds_of(load_asks(BLIND9)):
         assert mine[kind]["mrr"] > figures["bm25"][kind]["mrr"], kind

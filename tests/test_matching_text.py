@@ -485,10 +485,9 @@ def test_one_partner_clearly_meeting_a_chatty_need_is_proposed(devset_index):
     assert rank(devset_index, parse_ask("payroll provider for 12 pubs in Leeds", devset_index), today=TODAY).strong == []
 
 
-def test_chatty_asks_greetings_ratings_and_a_late_need(devset_index):
+def test_chatty_asks_greetings_and_ratings(devset_index):
     """ "hey everyone, we manage desktops for ..." is backstory however it is greeted; "a proper
-    dashboard" asks for a dashboard; when the words before a preposition name nothing the directory
-    knows ("a farm co-op in Iowa"), the need and its situation begin later ("sensors | in the fields")."""
+    dashboard" asks for a dashboard."""
     from bot.matching.asks import parse_ask
     from bot.matching.scorer import rank
     from tests.devset.evaluation import TODAY
@@ -498,8 +497,3 @@ def test_chatty_asks_greetings_ratings_and_a_late_need(devset_index):
     keys = [t.key for n in ask.needs for t in n.terms]
     assert "c:hardware" not in keys and "w:prop" not in keys and "c:data_analytics" in keys
     assert [m.company for m in rank(devset_index, ask, today=TODAY).strong][:1] == ["Quantive Analytics"]
-    ask = parse_ask("one of our clients is a farm co-op and they want soil moisture sensors in the fields and "
-                    "to control irrigation from their phones", devset_index)
-    (need,) = ask.needs
-    fields = next(t for t in need.terms if t.key == "w:field")
-    assert fields.situation and not next(t for t in need.terms if t.key == "c:precision_agriculture").situation

@@ -143,10 +143,7 @@ def _situation_from(toks: list[str], index: DirectoryIndex) -> int | None:
             head = analyze(toks[:i], index.vocab)
             if any(t.key.startswith("c:") or index.df.get(t.key, 0) > 0 for t in _content(head)):
                 return i
-            # Nothing the directory knows yet ("a farm co-op in Iowa wants soil sensors in the
-            # fields"): the need begins later; look for the preposition after it.
-            begun = False
-            continue
+            return None
         begun = begun or not (index.vocab.is_stopword(tok) or tok in index.vocab.industry_tokens)
     return None
 
