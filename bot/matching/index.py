@@ -107,6 +107,7 @@ class DirectoryIndex:
         self._corrector_words: dict[str, list[str]] | None = None  # by first letter
         self._known_words: frozenset[str] | None = None
         self._term_weights: dict[Term, float] = {}  # valid while df and live stay as they are
+        self._geo_tiers: dict[tuple, np.ndarray] = {}  # by the ask's places; valid until a profile changes
         # A fork shares its parent's posting and place arrays until it writes one (copy on write).
         self._borrowed = False
         self._owned: set[tuple[str, str]] = set()
@@ -124,7 +125,7 @@ class DirectoryIndex:
         new.lexical = self.lexical.fork()
         for name in ("alive", "capacity_factor", "paused_until", "has_regions", "company_ids"):
             setattr(new, name, getattr(self, name).copy())
-        new._borrowed, new._owned, new._term_weights = True, set(), {}
+        new._borrowed, new._owned, new._term_weights, new._geo_tiers = True, set(), {}, {}
         return new
 
     def _writable(self, kind: str, table: dict, key: str, make):
@@ -190,6 +191,8 @@ class DirectoryIndex:
         self._known_words = None
         if self._term_weights:
             self._term_weights = {}
+        if self._geo_tiers:
+            self._geo_tiers = {}
 
     def set_status(self, slot: int, rec: ProfileRecord) -> None:
         self.capacity_factor[slot] = {"full": 0.0, "limited": WEIGHTS.limited_factor}.get(rec.capacity, 1.0)
@@ -215,6 +218,8 @@ class DirectoryIndex:
         self._known_words = None
         if self._term_weights:
             self._term_weights = {}
+        if self._geo_tiers:
+            self._geo_tiers = {}
 
     def remove(self, company_id: int) -> None:
         slot = self.slot_of.get(company_id)
@@ -332,6 +337,17 @@ class DirectoryIndex:
         places = [p for p in places if p.kind != "global"]
         if not places:
             return None
+        key = (len(self.records), *(p.key for p in places))
+        cached = self._geo_tiers.get(key)
+        if cached is None:
+            cached = self._compute_geo_tiers(places)
+            cached.flags.writeable = False  # shared by the asks that name the same places
+            if len(self._geo_tiers) >= 256:
+                self._geo_tiers = {}
+            self._geo_tiers[key] = cached
+        return cached
+
+    def _compute_geo_tiers(self, places: list) -> np.ndarray:
         n = len(self.records)
         tiers = np.where(self.has_regions[:n], 0.0, TIER_NO_REGIONS).astype(np.float32)
 

@@ -35,7 +35,8 @@ log = logging.getLogger(__name__)
 FORMAT = 1
 _PACKAGE = Path(__file__).resolve().parents[1]  # bot/
 # Skipped in the index's file: shared data saved once elsewhere, and caches rebuilt on use.
-_NOT_SAVED = ("vocab", "gaz", "_phrase_cache", "_corrector_words", "_known_words", "_term_weights")
+_NOT_SAVED = ("vocab", "gaz", "_phrase_cache", "_corrector_words", "_known_words", "_term_weights",
+             "_geo_tiers")
 _fingerprint: str | None = None
 _data: tuple | None = None  # (vocabulary, gazetteer)
 _lock = threading.Lock()
@@ -158,7 +159,7 @@ def load_index(path: Path, database: int):
     index.__dict__.update(data["index"])
     index.vocab, index.gaz, index._phrase_cache = vocab, gaz, {}
     index._corrector_words = index._known_words = None
-    index._term_weights = {}
+    index._term_weights, index._geo_tiers = {}, {}
     log.info("directory: index of %d profiles loaded from %s in %.1f s", index.live, path,
              time.perf_counter() - started)
     return index, data["seq"]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import threading
 from collections import OrderedDict
 from dataclasses import dataclass, field
@@ -135,11 +136,12 @@ def _other_work_phrases(a: ProfileAnalysis, unasked_modes: frozenset[str]) -> se
 
 
 def _term_hits(index: DirectoryIndex, a: ProfileAnalysis, terms: list[Term],
-               unasked_modes: frozenset[str] = frozenset(), w: Weights = WEIGHTS) -> list[TermHit]:
+               unasked_modes: frozenset[str] = frozenset(), w: Weights = WEIGHTS,
+               field_weights: list | None = None) -> list[TermHit]:
     hits = []
     other_work = _other_work_phrases(a, unasked_modes) if unasked_modes else set()
-    for t in terms:
-        weights = FIELD_WEIGHTS[term_kind(t.key, index.vocab)]
+    for n, t in enumerate(terms):
+        weights = field_weights[n] if field_weights is not None else FIELD_WEIGHTS[term_kind(t.key, index.vocab)]
         best = TermHit(t, 0.0)
         for fname, phrase, pt, factor in a.where.get(t.key, ()):
             if (fname, phrase) in other_work:
@@ -157,45 +159,72 @@ def _term_hits(index: DirectoryIndex, a: ProfileAnalysis, terms: list[Term],
     return hits
 
 
-def _relevance(index: DirectoryIndex, a: ProfileAnalysis, need: Need, context: list[Term],
-               w: Weights = WEIGHTS, unasked_modes: frozenset[str] = frozenset()) -> tuple[float, list[TermHit]]:
+@dataclass
+class _NeedPlan:
+    """What `_relevance` needs of a need that does not depend on the partner, worked out once per
+    ask instead of once per candidate (precise scoring is most of an answer's CPU)."""
+
+    terms: list[Term]
+    mass: float
+    field_weights: list
+    core: list[int]  # indexes into terms
+    context: list[int]
+    core_weights: list[float]  # term weight, diluted for unknown/plain words
+    context_weights: list[float]
+    core_mass: float
+    need_text: str
+
+
+def _need_plan(index: DirectoryIndex, need: Need, context: list[Term], w: Weights = WEIGHTS) -> _NeedPlan:
     terms = need.terms + [c for c in context if c.key not in {t.key for t in need.terms}]
     mass = index.term_mass(terms)
-    if mass <= 0:
-        return 0.0, []
-    hits = _term_hits(index, a, terms, unasked_modes, w)
+    is_context = [index.is_context(t) for t in terms]
     # The core of a need is what must be done; its context (the customer's situation, industry,
     # "installed"/"set up") refines the ranking but takes at most `context_cap` off.
-    core = [h for h in hits if not index.is_context(h.term)]
-    context = [h for h in hits if index.is_context(h.term)] if core else []
-    core = core or hits  # nothing but context ("restaurants"): that is the need
+    core = [n for n in range(len(terms)) if not is_context[n]]
+    ctx = [n for n in range(len(terms)) if is_context[n]] if core else []
+    core = core or list(range(len(terms)))  # nothing but context ("restaurants"): that is the need
     # Words nobody in the directory uses: in a long chatty ask there are many ("pickers", "taped",
     # "concrete"), and together they would drown the few terms that name the need. Their weight
     # grows with the square root of their number, not linearly.
-    unknown = [h for h in core if h.term.key.startswith("w:") and index.df.get(h.term.key, 0) <= 0]
+    unknown = [n for n in core if terms[n].key.startswith("w:") and index.df.get(terms[n].key, 0) <= 0]
     dilution = len(unknown) ** -w.unknown_words_dilution if unknown else 1.0
-    plain = [h for h in core if h.term.key.startswith("w:")]
-    chatty = len([h for h in hits if h.term.key.startswith("w:")]) >= w.plain_words_min  # situation words too
+    plain = [n for n in core if terms[n].key.startswith("w:")]
+    chatty = len([t for t in terms if t.key.startswith("w:")]) >= w.plain_words_min  # situation words too
     if (w.plain_words_dilution > 0 and plain and chatty
-            and any(h.term.key.startswith("c:") and term_kind(h.term.key, index.vocab) in ("capability", "vendor")
-                    for h in core)):
+            and any(terms[n].key.startswith("c:") and term_kind(terms[n].key, index.vocab) in ("capability", "vendor")
+                    for n in core)):
         # A chatty need: its plain words, known or not, are detail around the concept it names.
         unknown = plain
         dilution = len(plain) ** -max(w.plain_words_dilution, w.unknown_words_dilution)
+    unknown_set = set(unknown)
+    core_weights = [index.term_weight(terms[n]) * (dilution if n in unknown_set else 1.0) for n in core]
+    return _NeedPlan(terms=terms, mass=mass, field_weights=[FIELD_WEIGHTS[term_kind(t.key, index.vocab)] for t in terms],
+                     core=core, context=ctx, core_weights=core_weights,
+                     context_weights=[index.term_weight(terms[n]) for n in ctx], core_mass=sum(core_weights),
+                     need_text=" ".join(tokens(need.norm)))
 
-    def weight(h: TermHit) -> float:
-        return index.term_weight(h.term) * (dilution if h in unknown else 1.0)
 
-    core_mass = sum(weight(h) for h in core)
-    if core_mass <= 0:
+@functools.lru_cache(maxsize=1 << 16)  # a candidate's capability phrases, for every need of every ask
+def _phrase_text(phrase: str) -> str:
+    return " ".join(tokens(phrase))
+
+
+def _relevance(index: DirectoryIndex, a: ProfileAnalysis, need: Need, context: list[Term],
+               w: Weights = WEIGHTS, unasked_modes: frozenset[str] = frozenset(),
+               plan: _NeedPlan | None = None) -> tuple[float, list[TermHit]]:
+    plan = plan or _need_plan(index, need, context, w)
+    if plan.mass <= 0:
         return 0.0, []
-    coverage = sum(weight(h) * h.weight for h in core) / core_mass
-    missed_context = sum(index.term_weight(h.term) * (1.0 - h.weight) for h in context)
-    context_factor = 1.0 - min(w.context_cap, missed_context / mass)
+    hits = _term_hits(index, a, plan.terms, unasked_modes, w, plan.field_weights)
+    if plan.core_mass <= 0:
+        return 0.0, []
+    coverage = sum(cw * hits[n].weight for cw, n in zip(plan.core_weights, plan.core, strict=True)) / plan.core_mass
+    missed_context = sum(tw * (1.0 - hits[n].weight) for tw, n in zip(plan.context_weights, plan.context, strict=True))
+    context_factor = 1.0 - min(w.context_cap, missed_context / plan.mass)
     # More evidence (the same need met in several phrases) edges a partner ahead of a tie.
     depth = sum(min(2, len({w[1] for w in a.where.get(h.term.key, ())}) - 1) for h in hits if h.weight > 0)
-    need_text = " ".join(tokens(need.norm))
-    best_phrase = max((fuzz.token_set_ratio(need_text, " ".join(tokens(p))) for p, _ in a.phrases.get("capabilities", ())),
+    best_phrase = max((fuzz.token_set_ratio(plan.need_text, _phrase_text(p)) for p, _ in a.phrases.get("capabilities", ())),
                       default=0.0)
     # Convex: a need half covered is a weak match, not a middling one.
     rel = (coverage * (1.0 - w.fuzzy_share + w.fuzzy_share * best_phrase / 100.0)) ** w.sharpness * context_factor
@@ -313,6 +342,7 @@ def rank(index: DirectoryIndex, ask: ParsedAsk, *, today: date, exclude_company_
                           if s not in candidates)
 
     scored: list[tuple[int, list[float], dict[int, list[TermHit]], tuple[float, str] | None]] = []
+    plans = [_need_plan(index, need, ask.context_terms, w) for need in ask.needs]
     rejected: set[int] = set()
     for slot in candidates:
         rec = index.records[slot]
@@ -328,7 +358,7 @@ def rank(index: DirectoryIndex, ask: ParsedAsk, *, today: date, exclude_company_
             rejected.add(slot)  # never proposed; at most a lead
         need_scores, need_hits = [], {}
         for i, need in enumerate(ask.needs):
-            rel, hits = _relevance(index, a, need, ask.context_terms, w, unasked_modes)
+            rel, hits = _relevance(index, a, need, ask.context_terms, w, unasked_modes, plans[i])
             need_scores.append(100.0 * rel * g * c * x)
             need_hits[i] = hits
         scored.append((slot, need_scores, need_hits, geo))
@@ -343,9 +373,14 @@ def rank(index: DirectoryIndex, ask: ParsedAsk, *, today: date, exclude_company_
         # threshold that made it strong); it decides the order between close partners.
         return concept(scores) + w.lexical_bonus * 100.0 * float(lexical[slot])
 
+    tiebreaks: dict[int, int] = {}  # a hash per candidate, asked for by every sort below
+
     def order(slot: int, value: float) -> tuple:
         cid = index.records[slot].company_id
-        return (-round(value, 1), open_counts.get(cid, 0), ask.tiebreak(cid))
+        tb = tiebreaks.get(cid)
+        if tb is None:
+            tb = tiebreaks[cid] = ask.tiebreak(cid)
+        return (-round(value, 1), open_counts.get(cid, 0), tb)
 
     by_slot = {s: (ns, nh, geo) for s, ns, nh, geo in scored}
     eligible = [s for s, ns, _, _ in scored if concept(ns) >= min_score and s not in rejected]
