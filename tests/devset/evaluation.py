@@ -143,6 +143,7 @@ def metrics(shown: list[tuple[str, bool]] | list[str], relevant: dict[str, int])
 HOLDOUT = DEVSET / "holdout.yaml"
 BLIND8 = DEVSET / "blind8.yaml"
 BLIND9 = DEVSET / "blind9.yaml"
+BLIND10 = DEVSET / "blind10.yaml"
 
 
 def evaluate(systems: dict[str, Callable[[list[ProfileRecord]], Ranker]] | None = None,
