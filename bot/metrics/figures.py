@@ -420,7 +420,7 @@ def _delta(now, before):
     return round(value, 4) if isinstance(value, float) else value
 
 
-# The trend's series: (name, the timestamp that places a row in a period, what is counted, filters).
+# The trend's series: (name, the timestamp that places a row in a period, the row's key, filters).
 def _trend_series() -> list[tuple[str, ColumnElement, ColumnElement, list]]:
     return [
         ("asks", ask_t.c.created_at, ask_t.c.id, []),
@@ -446,13 +446,16 @@ def trend(session: Session, *, end: datetime, length: timedelta, periods: int = 
     end = _utc(end)
     starts = [end - length * (periods - i) for i in range(periods)]
     series_defs = _trend_series()
-    rows = union_all(*[
-        select(literal_column(str(n)).label("series"), _period_index(when, starts).label("period"),
-               counted.label("counted"))
-        .where(_in(when, starts[0], end), *filters)
-        for n, (_, when, counted, filters) in enumerate(series_defs)
-    ]).subquery()
-    counts = session.execute(select(rows.c.series, rows.c.period, func.count(distinct(rows.c.counted)))
+    parts = []
+    for n, (name, when, counted, filters) in enumerate(series_defs):
+        part = (select(literal_column(str(n)).label("series"), _period_index(when, starts).label("period"))
+                .where(_in(when, starts[0], end), *filters))
+        if name == "deals_won":  # an introduction counts once per period, whoever reported the deal
+            once = part.add_columns(counted.label("counted")).distinct().subquery()
+            part = select(once.c.series, once.c.period)
+        parts.append(part)
+    rows = union_all(*parts).subquery()
+    counts = session.execute(select(rows.c.series, rows.c.period, func.count())
                              .group_by(rows.c.series, rows.c.period)).all()
     series: dict[str, list] = {"period_start": [s.isoformat() for s in starts]}
     series.update({name: [0] * periods for name, *_ in series_defs})
