@@ -1,4 +1,4 @@
-"""The `partnerbot` command line (also `python -m bot`)."""
+"""The `partnerbot` command line (`partnerbot.cli` runs it with the app assembled for `serve`)."""
 
 from __future__ import annotations
 
