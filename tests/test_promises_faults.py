@@ -257,7 +257,7 @@ def test_database_lost_at_any_statement_then_back_completes_once(make_bot, name)
 
 
 def test_database_lost_after_the_acknowledgement_is_told_too(make_bot):
-    """/findpartner acknowledges at once and ranks afterwards (a lazy listener): when the
+    """/findpartner acknowledges at once and ranks afterwards (on the slow-work pool): when the
     database goes away between the two, the asker still hears "try again", and no ask is
     half-recorded."""
     bot = make_bot()

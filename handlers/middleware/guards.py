@@ -16,15 +16,11 @@ import logging
 
 from slack_bolt import App, BoltRequest, BoltResponse
 from slack_bolt.error import BoltUnhandledRequestError
-from slack_bolt.kwargs_injection import build_required_kwargs
-from slack_bolt.lazy_listener.thread_runner import ThreadLazyListenerRunner
-from slack_bolt.util.utils import get_arg_names_of_callable
 
 from bot.blocks.notices import (DB_UNAVAILABLE, SLACK_UNAVAILABLE, SOMETHING_WRONG, db_unavailable_message,
                                 notice_modal)
 from bot.context import BotContext
 from bot.guards import claim_once, is_database_unavailable, is_foreign_team, release_claim, request_claim_key
-from bot.text import scrub
 from bot.workspace import SlackUnavailable
 
 log = logging.getLogger(__name__)
@@ -82,21 +78,29 @@ def register(app: App, ctx: BotContext) -> None:
         return reply if response is not None else None
 
     app.error(handle_error)
-    # Lazy listeners run after the ack; Bolt only logs their errors. Route them here too, and
-    # run them on the slow-work pool: CPU-bound ranking on the ack pool would starve
-    # acknowledgements of the GIL under load.
-    app.listener_runner.lazy_listener_runner = GuardedLazyListenerRunner(
-        logger=app.logger, executor=ctx.executor, on_error=lambda e, req: _lazy_error(ctx, e, req)
-    )
 
 
-def _lazy_error(ctx: BotContext, error: Exception, request: BoltRequest) -> None:
-    if is_database_unavailable(error):
-        log.warning("database unavailable after ack: %s", error)
-        tell_database_unavailable(ctx, request.body, request, acknowledged=True)
-    else:
-        log.exception("lazy listener failed: %s", error, exc_info=error)
-        tell_user(ctx, request.body, request, acknowledged=True, text=SOMETHING_WRONG)
+def after_ack(ctx: BotContext, respond, work) -> None:
+    """Run the slow part of a request on the slow-work pool once it is acknowledged (instead of
+    Bolt's lazy listeners, whose errors Bolt only logs): CPU-bound ranking on the ack pool would
+    starve acknowledgements of the GIL under load. Any error is logged and the user is told."""
+
+    def run() -> None:
+        try:
+            work()
+        except Exception as error:  # noqa: BLE001 - whatever failed, the user must hear of it
+            if is_database_unavailable(error):
+                log.warning("database unavailable after ack: %s", error)
+                text = DB_UNAVAILABLE
+            else:
+                log.exception("work after the acknowledgement failed: %s", error, exc_info=error)
+                text = SOMETHING_WRONG
+            try:
+                respond(**db_unavailable_message(text))
+            except Exception:  # telling the user is best effort; the error is logged either way
+                log.exception("could not tell the user that the work after the acknowledgement failed")
+
+    ctx.executor.submit(run)
 
 
 def tell_database_unavailable(ctx: BotContext, body, request: BoltRequest, *, acknowledged: bool) -> BoltResponse | None:
@@ -120,30 +124,3 @@ def tell_user(ctx: BotContext, body, request: BoltRequest, *, acknowledged: bool
     except Exception:  # telling the user is best effort; the error is logged either way
         log.exception("could not tell the user about the database outage")
     return BoltResponse(status=200, body="")
-
-
-class GuardedLazyListenerRunner(ThreadLazyListenerRunner):
-    """Bolt's thread runner for lazy listeners, with errors passed to `on_error`."""
-
-    def __init__(self, *, logger: logging.Logger, executor, on_error) -> None:
-        super().__init__(logger=logger, executor=executor)
-        self.on_error = on_error
-
-    def _runnable(self, function, request: BoltRequest):
-        arg_names = get_arg_names_of_callable(function)
-
-        def run() -> None:
-            try:
-                scrub(request.body)  # Bolt re-parses the raw body for lazy listeners: scrub again
-                function(**build_required_kwargs(logger=self.logger, required_arg_names=arg_names,
-                                                 request=request, response=None, this_func=function))
-            except Exception as error:
-                self.on_error(error, request)
-
-        return run
-
-    def start(self, function, request: BoltRequest) -> None:
-        self.executor.submit(self._runnable(function, request))
-
-    def run(self, function, request: BoltRequest) -> None:
-        self._runnable(function, request)()
