@@ -9,7 +9,8 @@ from __future__ import annotations
 from datetime import datetime
 
 from bot.blocks.intro import ask_summary, company_summary, reasons_text, when
-from bot.text import plain, safe, truncate
+from bot.text import plain, safe
+from bot.blocks.kit import button as _button, context as _context, section as _section
 
 ACCEPT = "intro_consent_accept"
 NOT_NOW = "intro_consent_not_now"
@@ -19,25 +20,6 @@ NOT_NOW_BLOCK, NOT_NOW_ACTION = "reason", "reason"
 CONNECT_RETRY = "connect_invite_retry"
 CONNECT_PRIVATE = "connect_use_private"
 STATUS_BLOCK = "intro_status"
-
-
-def _section(text: str) -> dict:
-    return {"type": "section", "text": {"type": "mrkdwn", "text": truncate(text, 3000)}}
-
-
-def _context(text: str, block_id: str | None = None) -> dict:
-    block = {"type": "context", "elements": [{"type": "mrkdwn", "text": truncate(text, 3000)}]}
-    if block_id:
-        block["block_id"] = block_id
-    return block
-
-
-def _button(text: str, action_id: str, value: str, style: str | None = None) -> dict:
-    button = {"type": "button", "text": {"type": "plain_text", "text": text, "emoji": True},
-              "action_id": action_id, "value": value}
-    if style:
-        button["style"] = style
-    return button
 
 
 # -- consent -----------------------------------------------------------------------------

@@ -7,7 +7,8 @@ from datetime import UTC, date, datetime
 from bot.blocks.digest import fmt_number
 from bot.blocks.limits import MAX_HOME_BLOCKS
 from bot.blocks.wording import money, plural
-from bot.text import plain, safe, truncate
+from bot.text import plain, safe
+from bot.blocks.kit import button as _button, context as _context, section as _section
 
 STATE_LABELS = {
     "requested": ":hourglass_flowing_sand: waiting for approval",
@@ -23,24 +24,8 @@ STATE_LABELS = {
 OPEN_STATES = ("requested", "awaiting_consent", "approved", "introduced")
 
 
-def _section(text: str) -> dict:
-    return {"type": "section", "text": {"type": "mrkdwn", "text": truncate(text, 3000)}}
-
-
-def _context(text: str) -> dict:
-    return {"type": "context", "elements": [{"type": "mrkdwn", "text": truncate(text, 3000)}]}
-
-
 def _header(text: str) -> dict:
     return {"type": "header", "text": {"type": "plain_text", "text": plain(text, 150)}}
-
-
-def _button(text: str, action_id: str, value: str, style: str | None = None) -> dict:
-    button = {"type": "button", "action_id": action_id, "value": value,
-              "text": {"type": "plain_text", "text": plain(text, 75)}}
-    if style:
-        button["style"] = style
-    return button
 
 
 def _day(when) -> str:

@@ -11,6 +11,7 @@ from datetime import datetime
 
 from bot.blocks.wording import match_label, money, plain_reasons, plural, slack_date
 from bot.text import plain, safe, truncate
+from bot.blocks.kit import button as _button, context as _context, section as _section
 
 APPROVE = "intro_approve"
 DECLINE = "intro_decline"
@@ -28,22 +29,6 @@ REASON_BLOCK, REASON_ACTION = "reason", "reason"
 DEAL_BLOCK, DEAL_ACTION = "deal_value", "deal_value"
 
 OUTCOME_LABELS = {"working_together": "Working together", "deal_won": "Deal won", "no_fit": "No fit"}
-
-
-def _section(text: str) -> dict:
-    return {"type": "section", "text": {"type": "mrkdwn", "text": text}}
-
-
-def _context(text: str) -> dict:
-    return {"type": "context", "elements": [{"type": "mrkdwn", "text": text}]}
-
-
-def _button(text: str, action_id: str, value: str, style: str | None = None) -> dict:
-    button = {"type": "button", "text": {"type": "plain_text", "text": text, "emoji": True},
-              "action_id": action_id, "value": value}
-    if style:
-        button["style"] = style
-    return button
 
 
 def when(at: datetime) -> str:

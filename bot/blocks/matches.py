@@ -10,6 +10,7 @@ from types import SimpleNamespace
 from bot.blocks.wording import match_label, plain_reasons, plural
 from bot.matching.scorer import Ranking
 from bot.text import safe, truncate
+from bot.blocks.kit import context as _context, section as _section
 
 REQUEST_INTRO = "request_intro"
 ASK_MODAL_CALLBACK = "findpartner_ask"
@@ -20,14 +21,6 @@ TIMING_OPTIONS = (("asap", "As soon as possible"), ("month", "Within a month"), 
                   ("exploring", "Just exploring"))
 NOT_LINKED = "no Slack user linked yet — ask a vendor manager"
 MAX_SHOWN = 10
-
-
-def _section(text: str) -> dict:
-    return {"type": "section", "text": {"type": "mrkdwn", "text": text}}
-
-
-def _context(text: str) -> dict:
-    return {"type": "context", "elements": [{"type": "mrkdwn", "text": text}]}
 
 
 USAGE = ("*/findpartner* — find partners who can do what you need\n"

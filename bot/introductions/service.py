@@ -297,20 +297,28 @@ def decline(ctx: BotContext, *, intro_id: int, manager_id: str, reason: str) -> 
 
 
 # -- after the introduction --------------------------------------------------------------
+def _unless_introduced_partner(session, intro, user_id: str) -> Result | None:
+    """A refusal unless `user_id` belongs to the introduced (target) partner: only they may say Not a fit."""
+    from bot.text import escape
+
+    company = get_company_for_user(session, slack_user_id=user_id)
+    if company is not None and company.id == intro.target_company_id:
+        return None
+    target = get_company(session, company_id=intro.target_company_id)
+    who = escape(target.name) if target else "the introduced partner"
+    return Result(False, f"Only {who} can mark this introduction as not a fit.", intro.id)
+
+
 def can_say_not_a_fit(ctx: BotContext, *, intro_id: int, user_id: str) -> Result:
     """Before the Not a fit modal opens: only the introduced partner's users, on an open introduction.
     On success `message` is the requester's company name."""
-    from bot.text import escape
-
     with session_scope(ctx.engine) as session:
         intro = q.get_intro(session, intro_id=intro_id)
         if intro is None:
             return Result(False, "That introduction no longer exists.")
-        company = get_company_for_user(session, slack_user_id=user_id)
-        if company is None or company.id != intro.target_company_id:
-            target = get_company(session, company_id=intro.target_company_id)
-            who = escape(target.name) if target else "the introduced partner"
-            return Result(False, f"Only {who} can mark this introduction as not a fit.", intro_id)
+        refused = _unless_introduced_partner(session, intro, user_id)
+        if refused:
+            return refused
         if intro.state not in (IntroState.APPROVED, IntroState.INTRODUCED):
             return Result(False, f"This introduction {_state_words(intro)}.", intro_id)
         requester = get_company(session, company_id=intro.requester_company_id) if intro.requester_company_id else None
@@ -324,19 +332,15 @@ def not_a_fit(ctx: BotContext, *, intro_id: int, user_id: str, reason: str | Non
         intro = q.get_intro(session, intro_id=intro_id)
         if intro is None:
             return Result(False, "That introduction no longer exists.")
-        company = get_company_for_user(session, slack_user_id=user_id)
-        if company is None or company.id != intro.target_company_id:
-            target = get_company(session, company_id=intro.target_company_id)
-            from bot.text import escape
-
-            who = escape(target.name) if target else "the introduced partner"
-            return Result(False, f"Only {who} can mark this introduction as not a fit.", intro_id)
+        refused = _unless_introduced_partner(session, intro, user_id)
+        if refused:
+            return refused
         changed = q.transition(session, intro_id=intro_id, now=now,
                                from_states=[IntroState.APPROVED, IntroState.INTRODUCED],
                                to_state=IntroState.NOT_A_FIT, closed_at=now, closed_by=user_id)
         if not changed:
             return Result(False, f"This introduction {_state_words(intro)}.", intro_id)
-        q.upsert_outcome(session, intro_id=intro_id, company_id=company.id, user_id=user_id,
+        q.upsert_outcome(session, intro_id=intro_id, company_id=intro.target_company_id, user_id=user_id,
                          outcome=OutcomeKind.NO_FIT.value, deal_value=None, now=now)
         audit.record(session, actor=user_id, action="intro_not_a_fit", entity=ENTITY, entity_id=intro_id, at=now,
                      detail={"reason": reason[:600]} if reason else None)
