@@ -128,7 +128,7 @@ class Settings(BaseSettings):
 
     @property
     def db_timeouts(self):
-        from models.db import DbTimeouts
+        from models.engine import DbTimeouts
 
         return DbTimeouts(connect=self.db_connect_timeout_s, statement=self.db_statement_timeout_s,
                           pool=self.db_pool_timeout_s)

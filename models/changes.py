@@ -24,15 +24,15 @@ from __future__ import annotations
 import secrets
 import zlib
 
-from sqlalchemy import BigInteger, Column, Integer, String, select, text
+from sqlalchemy import BigInteger, Column, Integer, String, text
 from sqlalchemy.engine import Connection
 from sqlmodel import Field, SQLModel
 
-COMPANY = "company"
-INTRODUCTION = "introduction"
-# Not a sequence: a random number each database draws once, so a file saved for one database
-# (bot.matching.persist) is never taken for another's at the same URL.
-DATABASE = "database"
+# The readers (one tiny read per ask) live in models.reads: no SQLModel on the ranking path.
+from models.reads import COMPANY, DATABASE, INTRODUCTION, companies_changed_since, current
+
+__all__ = ["COMPANY", "DATABASE", "INTRODUCTION", "ChangeCounter", "CompanyChange", "companies_changed_since",
+           "current", "install_triggers"]
 _VERSION = "v3"  # bump when the trigger bodies change: a new name makes upgrade install them again
 _OLD_VERSIONS = ("v1", "v2")  # triggers of earlier versions, dropped when the new ones go in
 
@@ -50,20 +50,6 @@ class CompanyChange(SQLModel, table=True):
     # No foreign key: the row outlives a hard-deleted company.
     company_id: int = Field(sa_column=Column(Integer, primary_key=True, autoincrement=False))
     seq: int = Field(sa_column=Column(BigInteger, nullable=False, index=True))
-
-
-_T = ChangeCounter.__table__
-_C = CompanyChange.__table__
-
-
-def current(conn: Connection) -> dict[str, int]:
-    """Each watched table's sequence (0 before its first change): one tiny read."""
-    return dict(conn.execute(select(_T.c.name, _T.c.seq)).all())
-
-
-def companies_changed_since(conn: Connection, seq: int) -> list[tuple[int, int]]:
-    """(company id, its change seq) of every company changed after `seq`."""
-    return list(conn.execute(select(_C.c.company_id, _C.c.seq).where(_C.c.seq > seq)).all())
 
 
 def _sqlite_ddl() -> list[str]:

@@ -6,7 +6,6 @@ from datetime import datetime
 from enum import StrEnum
 
 from sqlalchemy import Index, UniqueConstraint, func
-from sqlalchemy import select as sa_select
 from sqlmodel import Field, Session, SQLModel, col, select
 
 from models.base import json_column, json_list_column, ts_column, utcnow
@@ -140,15 +139,6 @@ def open_intro_counts(session: Session) -> dict[int, int]:
         .group_by(Introduction.target_company_id)
     )
     return {company_id: count for company_id, count in session.exec(stmt)}
-
-
-def open_intro_counts_core(conn) -> dict[int, int]:
-    """`open_intro_counts` in SQLAlchemy Core on a connection: no ORM session, so a command that
-    only ranks (`partnerbot match`) does not pay for configuring every mapper (~0.14 s)."""
-    table = Introduction.__table__
-    stmt = (sa_select(table.c.target_company_id, func.count())
-            .where(table.c.state.in_(OPEN_STATES)).group_by(table.c.target_company_id))
-    return {company_id: count for company_id, count in conn.execute(stmt)}
 
 
 class DeliveryKind(StrEnum):

@@ -32,9 +32,8 @@ from bot.matching.asks import parse_ask
 from bot.matching.index import DirectoryIndex
 from bot.matching.profile import ProfileRecord
 from bot.matching.scorer import AnalysisCache, Ranking, rank
-from models import changes
-from models.company import Company
-from models.introduction import open_intro_counts_core
+# The ranking path reads through models.reads (SQLAlchemy Core): no ORM, no table class imported.
+from models import reads
 
 log = logging.getLogger(__name__)
 
@@ -50,7 +49,7 @@ FREEZE_EVERY = 5_000
 # From this size the built index is saved for the next start (a smaller one builds in a second).
 PERSIST_FROM = 5_000
 
-_T = Company.__table__
+_T = reads.company
 
 
 def record_from_row(row) -> ProfileRecord:
@@ -104,10 +103,10 @@ class Directory:
     def sync(self) -> Snapshot:
         """The snapshot for the database as it is now (applying what changed since)."""
         with self.engine.connect() as conn:
-            return self._current(conn, changes.current(conn))
+            return self._current(conn, reads.current(conn))
 
     def _current(self, conn: Connection, seqs: dict[str, int]) -> Snapshot:
-        wanted = seqs.get(changes.COMPANY, 0)
+        wanted = seqs.get(reads.COMPANY, 0)
         snap = self._snapshot
         if snap is not None and snap.seq == wanted:
             return snap
@@ -117,16 +116,16 @@ class Directory:
                 snap = self._full_load(conn)
             elif snap.seq < wanted:
                 snap = self._apply_changes(conn, snap)
-            elif snap.seq > wanted and changes.current(conn).get(changes.COMPANY, 0) < snap.seq:
+            elif snap.seq > wanted and reads.current(conn).get(reads.COMPANY, 0) < snap.seq:
                 snap = self._full_load(conn)  # the sequence went back: a restored or emptied database
             # else another thread applied this change (or a newer one) while this one waited
             self._snapshot = snap
             return snap
 
     def _apply_changes(self, conn: Connection, snap: Snapshot) -> Snapshot:
-        changed = changes.companies_changed_since(conn, snap.seq)
+        changed = reads.companies_changed_since(conn, snap.seq)
         if not changed:  # the change log was emptied under the counter: nothing to re-read
-            return Snapshot(snap.index, changes.current(conn).get(changes.COMPANY, 0))
+            return Snapshot(snap.index, reads.current(conn).get(reads.COMPANY, 0))
         if len(changed) > max(1000, RELOAD_SHARE * snap.index.live):
             return self._full_load(conn)
         started = time.perf_counter()
@@ -146,13 +145,13 @@ class Directory:
         return Snapshot(index, seq)
 
     def _full_load(self, conn: Connection) -> Snapshot:
-        seqs = changes.current(conn)  # first: a change committed during the read is applied next time
-        database = seqs.get(changes.DATABASE)
+        seqs = reads.current(conn)  # first: a change committed during the read is applied next time
+        database = seqs.get(reads.DATABASE)
         path = persist.index_path(self._url) if database is not None and self._seed is None else None
         if path is not None and not self._tried_file:
             self._tried_file = True  # once: a file too far behind is rebuilt, not loaded again
             loaded = persist.load_index(path, database)
-            if loaded is not None and loaded[1] <= seqs.get(changes.COMPANY, 0):
+            if loaded is not None and loaded[1] <= seqs.get(reads.COMPANY, 0):
                 gc.freeze()
                 return self._apply_changes(conn, Snapshot(*loaded))
         started = time.perf_counter()
@@ -176,7 +175,7 @@ class Directory:
         gc.freeze()
         log.log(logging.INFO if index.live >= PERSIST_FROM else logging.DEBUG, "directory: index of %d profiles built "
                 "in %.1f s", index.live, time.perf_counter() - started)
-        snap = Snapshot(index, seqs.get(changes.COMPANY, 0))
+        snap = Snapshot(index, seqs.get(reads.COMPANY, 0))
         if path is not None and index.live >= PERSIST_FROM:
             # In the background: the snapshot is published and never changes.
             self.saving = threading.Thread(target=persist.save_index, args=(path, index, snap.seq, database),
@@ -185,11 +184,11 @@ class Directory:
         return snap
 
     def _open_counts(self, conn: Connection, seqs: dict[str, int]) -> dict[int, int]:
-        wanted = seqs.get(changes.INTRODUCTION, 0)
+        wanted = seqs.get(reads.INTRODUCTION, 0)
         cached = self._open
         if cached is not None and cached.seq == wanted:
             return cached.counts
-        counts = open_intro_counts_core(conn)
+        counts = reads.open_intro_counts(conn)
         self._open = _OpenCounts(wanted, counts)
         return counts
 
@@ -198,7 +197,7 @@ class Directory:
              top: int = 5, industry: str | None = None, region: str | None = None) -> Ranking:
         """Rank on the current snapshot (no lock: the snapshot does not change under a reader)."""
         with self.engine.connect() as conn:
-            seqs = changes.current(conn)
+            seqs = reads.current(conn)
             snap = self._current(conn, seqs)
             counts = self._open_counts(conn, seqs)
         with self._ranking_slots:

@@ -2,7 +2,9 @@ from alembic import context
 from sqlalchemy import engine_from_config, pool
 from sqlmodel import SQLModel
 
-import models  # noqa: F401
+import models
+
+models.load_all()
 
 target_metadata = SQLModel.metadata
 config = context.config
