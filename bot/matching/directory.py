@@ -139,6 +139,7 @@ class Directory:
         for cid in set(ids) - seen:  # hard-deleted
             index.remove(cid)
         index.maybe_compact()
+        index.semantic.embed_pending()  # the changed profiles' new phrases: before readers see it
         seq = max(s for _cid, s in changed)
         log.debug("directory: %d changed profiles applied in %.1f ms (seq %d)", len(changed),
                   (time.perf_counter() - started) * 1000, seq)
@@ -172,6 +173,7 @@ class Directory:
         # sight (the permanent generation), full collections stay short however large the
         # directory. Also after every page of FREEZE_EVERY profiles while building: else each full
         # collection walks all that is built so far (at 100k, pauses of 0.3-0.6 s, a third of the build).
+        _embed(index)
         gc.freeze()
         log.log(logging.INFO if index.live >= PERSIST_FROM else logging.DEBUG, "directory: index of %d profiles built "
                 "in %.1f s", index.live, time.perf_counter() - started)
@@ -204,6 +206,26 @@ class Directory:
             ask = parse_ask(text, snap.index, industry=industry, region=region)
             return rank(snap.index, ask, today=today, exclude_company_id=exclude_company_id,
                         open_counts=counts, max_open=max_open, top=top, cache=self.cache)
+
+
+def _embed(index: DirectoryIndex) -> None:
+    """The profiles' phrase vectors (semantic retrieval), with progress in the log for a large
+    directory; saved with the index, so a restart does not embed again."""
+    pending = index.semantic.pending
+    if not pending:
+        return
+    level = logging.INFO if index.live >= PERSIST_FROM else logging.DEBUG
+    started = time.perf_counter()
+    marks = iter(range(1, 11))
+    next_mark = [next(marks)]
+
+    def progress(done: int, total: int) -> None:
+        if total >= 20_000 and done >= next_mark[0] * total / 10:
+            log.log(level, "directory: embedding profile phrases, %d of %d (%d%%)", done, total, 100 * done // total)
+            next_mark[0] = next(marks, 11)
+
+    phrases = index.semantic.embed_pending(progress=progress)
+    log.log(level, "directory: %d distinct profile phrases embedded in %.1f s", phrases, time.perf_counter() - started)
 
 
 _services_lock = threading.Lock()

@@ -124,13 +124,15 @@ def closest_phrase(a: ProfileAnalysis, keys: set[str], vocab: Vocabulary) -> str
 
 
 def lead_reasons(found: list[str], capabilities: tuple[str, ...], a: ProfileAnalysis, keys: set[str],
-                 vocab: Vocabulary) -> list[str]:
-    """A partner found by its words: its closest phrase quoted first ("closest: ‘…’")."""
+                 vocab: Vocabulary, nearest: str | None = None) -> list[str]:
+    """A partner found by its words or their meaning: its closest phrase quoted first ("closest:
+    ‘…’"): the phrase sharing most of the ask's terms, else `nearest`, the phrase closest in
+    meaning (semantic retrieval)."""
     found = list(found)
     if found and found[0] in capabilities:
         closest: str | None = quote(found.pop(0))
     else:
-        phrase = closest_phrase(a, keys, vocab)
+        phrase = closest_phrase(a, keys, vocab) or nearest
         closest = quote(phrase) if phrase else None
     if closest and closest not in found:
         found = [closest, *found]

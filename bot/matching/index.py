@@ -25,6 +25,7 @@ from bot.matching.profile import (
     IMPORTANCE, KNOWN_WORD_IMPORTANCE, SITUATION_WORD_IMPORTANCE, UNKNOWN_WORD_IMPORTANCE, ProfileAnalysis,
     ProfileRecord, analyze_profile, term_kind,
 )
+from bot.matching.semantic import PhraseVectors, profile_phrases
 from bot.matching.textnorm import Term, is_common_word
 from bot.matching.vocabulary import Vocabulary, load_vocabulary
 from bot.matching.weights import WEIGHTS
@@ -96,6 +97,7 @@ class DirectoryIndex:
         self.df: Counter[str] = Counter()
         self.token_df: Counter[str] = Counter()
         self.lexical = LexicalIndex()
+        self.semantic = PhraseVectors()
         self.live = 0
         self.dead = 0
         cap = 1024
@@ -123,6 +125,7 @@ class DirectoryIndex:
             setattr(new, name, dict(getattr(self, name)))
         new.df, new.token_df = Counter(self.df), Counter(self.token_df)
         new.lexical = self.lexical.fork()
+        new.semantic = self.semantic.fork()
         for name in ("alive", "capacity_factor", "paused_until", "has_regions", "company_ids"):
             setattr(new, name, getattr(self, name).copy())
         new._borrowed, new._owned, new._term_weights, new._geo_tiers = True, set(), {}, {}
@@ -173,6 +176,7 @@ class DirectoryIndex:
         self.df.update(keys)
         self.token_df.update(a.raw_tokens)
         self.lexical.add(slot, document_terms(a.phrases, {"regions": rec.regions}, self.vocab))
+        self.semantic.add(slot, profile_phrases(rec.capabilities, rec.description))
         covered: set[str] = set()
         inside: set[str] = set()
         for _entry, place in a.places:
@@ -230,7 +234,9 @@ class DirectoryIndex:
         if self.dead <= max(1000, self.live):
             return False
         recs = [r for r in self.records if r is not None]
+        semantic = self.semantic.without_slots()  # the phrases' vectors stay
         self._reset()
+        self.semantic = semantic
         for r in recs:
             self.upsert(r)
         return True
@@ -328,6 +334,14 @@ class DirectoryIndex:
     def lexical_scores(self, terms: Iterable[Term]) -> np.ndarray:
         """BM25 per slot for an ask's terms (see `bot.matching.lexical`)."""
         return self.lexical.scores(query_terms(terms, self.vocab), len(self.records))
+
+    def semantic_candidates(self, query: np.ndarray) -> np.ndarray:
+        """Per slot, a rough cosine of a need's vector with the profile (to find candidates)."""
+        return self.semantic.coarse_scores(query, len(self.records))
+
+    def semantic_scores(self, query: np.ndarray, slots: list[int]) -> np.ndarray:
+        """For each of `slots`, the cosine of a need's vector with the profile's closest phrase."""
+        return self.semantic.best(query, slots)
 
     def lexical_coverage(self, terms: Iterable[Term], slot: int, unknown_share: float = 1.0) -> float:
         return self.lexical.coverage(query_terms(terms, self.vocab), slot, unknown_share)

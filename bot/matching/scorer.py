@@ -19,6 +19,7 @@ from bot.matching.index import (
 from bot.matching.explain import MAX_REASONS, TermHit, as_typed  # noqa: F401 (callers import them from here)
 from bot.matching.lexical import query_terms
 from bot.matching.places import Place, distance_km
+from bot.matching.semantic import encoder
 from bot.matching.profile import FIELD_WEIGHTS, ProfileAnalysis, analyze_profile, term_kind
 from bot.matching.textnorm import Term, tokens
 from bot.matching.weights import WEIGHTS, Weights
@@ -303,6 +304,28 @@ def geo_fit(a: ProfileAnalysis, places: list[Place]) -> tuple[float, str] | None
     return best
 
 
+def _semantic_evidence(index: DirectoryIndex, ask: ParsedAsk, candidates: list[int], factor: np.ndarray,
+                       w: Weights) -> tuple[dict[int, float], np.ndarray | None]:
+    """Semantic retrieval: adds candidates found by a rough vector per profile to `candidates`;
+    then, for every candidate, the cosine of the need with its closest phrase, rescaled to
+    0-1 (fused into the order; its phrase is quoted for a lead). Also the needs' vectors."""
+    if w.semantic_bonus <= 0 and w.semantic_candidates <= 0 and w.lead_semantic_share <= 0:
+        return {}, None
+    texts = [ask.text] if w.semantic_whole_ask and len(ask.needs) == 1 else [need.text for need in ask.needs]
+    vectors = encoder().embed(texts)
+    if w.semantic_candidates > 0:
+        rough = np.max([index.semantic_candidates(v) for v in vectors], axis=0) * factor
+        candidates.extend(s for s in index.top_slots(rough, w.semantic_candidates) if s not in candidates)
+    if not candidates:
+        return {}, vectors
+    cosines = np.max([index.semantic_scores(v, candidates) for v in vectors], axis=0) * factor[candidates]
+    scale = (float(cosines.max()) if w.semantic_relative else 1.0) - w.semantic_floor
+    if scale <= 0:
+        return {}, vectors
+    evidence = np.clip((cosines - w.semantic_floor) / np.float32(scale), 0.0, 1.0)
+    return {s: float(e) for s, e in zip(candidates, evidence, strict=True)}, vectors
+
+
 def rank(index: DirectoryIndex, ask: ParsedAsk, *, today: date, exclude_company_id: int | None = None,
          open_counts: dict[int, int] | None = None, max_open: int | None = None, top: int = 5,
          cache: AnalysisCache | None = None, min_score: float | None = None,
@@ -341,6 +364,8 @@ def rank(index: DirectoryIndex, ask: ParsedAsk, *, today: date, exclude_company_
         candidates.extend(s for s in index.top_slots(lexical, max(w.lexical_candidates, 8 * top))
                           if s not in candidates)
 
+    semantic, vectors = _semantic_evidence(index, ask, candidates, factor, w)
+
     scored: list[tuple[int, list[float], dict[int, list[TermHit]], tuple[float, str] | None]] = []
     plans = [_need_plan(index, need, ask.context_terms, w) for need in ask.needs]
     rejected: set[int] = set()
@@ -371,7 +396,8 @@ def rank(index: DirectoryIndex, ask: ParsedAsk, *, today: date, exclude_company_
     def fused(slot: int, scores: list[float]) -> float:
         # Keyword evidence adds to the concept score (so a proposed partner never shows under the
         # threshold that made it strong); it decides the order between close partners.
-        return concept(scores) + w.lexical_bonus * 100.0 * float(lexical[slot])
+        return (concept(scores) + w.lexical_bonus * 100.0 * float(lexical[slot])
+                + w.semantic_bonus * 100.0 * semantic.get(slot, 0.0))
 
     tiebreak = functools.cache(ask.tiebreak)  # a hash per candidate, asked for by every sort below
 
@@ -400,8 +426,9 @@ def rank(index: DirectoryIndex, ask: ParsedAsk, *, today: date, exclude_company_
                     or index.lexical_coverage(all_terms, s, w.unknown_term_share) >= w.weak_min_coverage)
 
         def lead_score(s: int) -> float:  # keyword evidence counts for more where concepts found nothing
-            return ((1.0 - w.lead_lexical_share) * concept(by_slot[s][0])
-                    + w.lead_lexical_share * 100.0 * float(lexical[s]))
+            return ((1.0 - w.lead_lexical_share - w.lead_semantic_share) * concept(by_slot[s][0])
+                    + w.lead_lexical_share * 100.0 * float(lexical[s])
+                    + w.lead_semantic_share * 100.0 * semantic.get(s, 0.0))
 
         leads = sorted((s for s in by_slot if fused(s, by_slot[s][0]) >= w.weak_min_score and evidence(s)),
                        key=lambda s: (s in rejected, order(s, lead_score(s))))  # what was ruled out, last
@@ -419,7 +446,9 @@ def rank(index: DirectoryIndex, ask: ParsedAsk, *, today: date, exclude_company_
         reasons = explain.reasons(ask, need_hits, covers or [max(range(len(need_scores)), key=need_scores.__getitem__)],
                                   geo[1] if geo else None, rec.capacity, a)
         if confidence == "weak" or not any(h.weight > 0 for hits in need_hits.values() for h in hits):
-            reasons = explain.lead_reasons(reasons, rec.capabilities, a, query_keys, index.vocab)
+            nearest = max((index.semantic.closest(v, slot) for v in vectors), default=(0.0, ""))[1] \
+                if vectors is not None else None
+            reasons = explain.lead_reasons(reasons, rec.capabilities, a, query_keys, index.vocab, nearest or None)
         ranking.matches.append(Match(
             company_id=rec.company_id, company=rec.name, partner_type=rec.partner_type,
             score=_shown_score(fused(slot, need_scores), confidence, min_score), reasons=reasons,

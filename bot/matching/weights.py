@@ -38,8 +38,17 @@ class Weights:
     # -- candidates ---------------------------------------------------------------------------
     candidates_per_need: int = 80
     lexical_candidates: int = 80
-    # -- fusion: score = concept score + lexical_bonus x 100 x BM25 / best BM25 (shown capped at 100)
+    semantic_candidates: int = 20
+    # -- fusion: score = concept score + lexical_bonus x 100 x BM25 / best BM25
+    #                   + semantic_bonus x 100 x semantic evidence (shown capped at 100)
     lexical_bonus: float = 0.35
+    # Semantic evidence: the cosine of the need with the profile's closest phrase, rescaled so
+    # that `semantic_floor` (what unrelated phrases reach) is 0 and the best candidate's is 1.
+    semantic_bonus: float = 0.15
+    semantic_floor: float = 0.2
+    semantic_relative: bool = True  # rescaled to the best candidate's cosine (this model's cosines run low)
+    lead_semantic_share: float = 0.0  # weak leads: this share of the order is semantic evidence (swept: no gain)
+    semantic_whole_ask: bool = False  # a one-need ask is embedded whole (its backstory too)
     lead_lexical_share: float = 0.7  # the same blend for ordering weak leads
     # -- concept scorer -----------------------------------------------------------------------
     cover_ratio: float = 0.7  # "covers" a part of a multi-need ask: 70 % of the best score for it

@@ -118,7 +118,28 @@ def wratio(profiles: list[ProfileRecord]) -> Ranker:
     return run
 
 
-SYSTEMS: dict[str, Callable[[list[ProfileRecord]], Ranker]] = {"matcher": matcher, "bm25": bm25, "wratio": wratio}
+def embeddings(profiles: list[ProfileRecord]) -> Ranker:
+    """Sentence embeddings alone (bot.matching.semantic): profiles by the cosine of the ask with
+    their closest phrase, no rules."""
+    import numpy as np
+
+    from bot.matching.semantic import PhraseVectors, encoder, profile_phrases
+
+    profiles = proposable(profiles)
+    vectors = PhraseVectors()
+    for slot, p in enumerate(profiles):
+        vectors.add(slot, profile_phrases(p.capabilities, p.description))
+    slots = list(range(len(profiles)))
+
+    def run(text: str) -> list[tuple[str, bool]]:
+        scores = vectors.best(encoder().embed([text])[0], slots)
+        return [(profiles[i].name, True) for i in np.argsort(-scores, kind="stable")[:K]]
+
+    return run
+
+
+SYSTEMS: dict[str, Callable[[list[ProfileRecord]], Ranker]] = {
+    "matcher": matcher, "bm25": bm25, "wratio": wratio, "embeddings": embeddings}
 
 
 # -- metrics ------------------------------------------------------------------------------------
@@ -144,6 +165,7 @@ HOLDOUT = DEVSET / "holdout.yaml"
 BLIND8 = DEVSET / "blind8.yaml"
 BLIND9 = DEVSET / "blind9.yaml"
 BLIND10 = DEVSET / "blind10.yaml"
+BLIND11 = DEVSET / "blind11.yaml"
 
 
 def evaluate(systems: dict[str, Callable[[list[ProfileRecord]], Ranker]] | None = None,
