@@ -51,7 +51,7 @@ class Encoder:
         self.tokenizer.no_padding()
         self.tokenizer.enable_truncation(_MAX_TOKENS)
         table = load_file(str(root / "weights" / f"l2_supercat_{DIM}.safetensors"))["embedding.weight"]
-        self.table = np.ascontiguousarray(table, dtype=np.float32)
+        self.table = table  # float16, as shipped: pooled in float32
 
     def embed(self, texts: Sequence[str]) -> np.ndarray:
         out = np.zeros((len(texts), DIM), dtype=np.float32)
@@ -62,7 +62,7 @@ class Encoder:
             if enc.ids:
                 ids = np.fromiter(enc.ids, dtype=np.int32, count=len(enc.ids))
                 np.clip(ids, 0, len(self.table) - 1, out=ids)
-                out[i] = self.table[ids].mean(axis=0)
+                out[i] = self.table[ids].astype(np.float32).mean(axis=0)
         norms = np.linalg.norm(out, axis=1, keepdims=True)
         np.divide(out, norms, out=out, where=norms > 0)
         return out
