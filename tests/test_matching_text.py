@@ -497,3 +497,28 @@ def test_chatty_asks_greetings_and_ratings(devset_index):
     keys = [t.key for n in ask.needs for t in n.terms]
     assert "c:hardware" not in keys and "w:prop" not in keys and "c:data_analytics" in keys
     assert [m.company for m in rank(devset_index, ask, today=TODAY).strong][:1] == ["Quantive Analytics"]
+
+
+@pytest.mark.parametrize("sentence, backstory", [
+    ("Registers and card readers are ours and humming along fine, so nothing needed there.", True),
+    ("We're doing the Wi-Fi upgrade, so wireless is covered, we don't need anyone for that.", True),
+    ("We resell AWS to them and handle their billing, all good on that front.", True),
+    ("We look after their desktops.", True),
+    ("We need someone to install Cisco phones at six sites.", False),
+    ("Their POS is covered but they need someone for the Wi-Fi.", False),  # an ask of its own
+    ("Problem is their phones drop calls at lunch.", False),
+])
+def test_what_is_already_taken_care_of_is_backstory_not_a_need(sentence, backstory):
+    from bot.matching.asks import _is_backstory
+
+    assert _is_backstory(sentence) is backstory
+
+
+def test_a_chatty_ask_keeps_only_what_is_not_yet_covered(devset_index):
+    from bot.matching.asks import parse_ask
+
+    ask = parse_ask("Hi! We're the POS vendor for six taquerias in Tucson. Registers and card readers are ours, "
+                    "so nothing needed there. Their phones drop calls and the owner wants Cisco desk phones installed.",
+                    devset_index)
+    keys = {t.key for n in ask.needs for t in n.terms if not t.situation}
+    assert "c:pos" not in keys and "c:ip_phone" in keys

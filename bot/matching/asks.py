@@ -196,6 +196,25 @@ def _without_requester(text: str) -> str:
     return _REQUESTER.sub(lambda m: " " * len(m.group(0)), text)
 
 
+# "we don't need anyone for that", "nothing needed there": a need denied is no ask.
+_NOT_NEEDED = re.compile(r"\b(?:don't|dont|do not|doesn't|does not|didn't|won't|no|nothing)\s+(?:really\s+)?"
+                         r"(?:need\w*|help needed|required)\b(?:\s+(?:anyone|anybody|someone|somebody|help|another))?"
+                         r"|\bno help needed\b", re.I)
+# What the asker (or the customer) already has taken care of: "registers are ours", "that part's
+# covered", "all good on that front", "so wireless is covered".
+_COVERED = re.compile(r"\b(?:(?:is|are)\s+(?:ours|covered|handled|sorted)|(?:part|side)(?:'s| is)\s+covered|"
+                      r"(?:good|fine|set)\s+on\s+that\s+front|(?:got|have)\s+(?:that|it|this)\s+covered|"
+                      r"nothing\s+needed|no\s+help\s+needed|(?:don't|do not)\s+need\s+(?:anyone|anybody|help)\b)",
+                      re.I)
+
+
+def _is_backstory(sentence: str) -> bool:
+    """A sentence about the asker's own work, or about what is already taken care of, with no
+    ask of its own."""
+    asks = _ASKS_FOR.search(_NOT_NEEDED.sub(" ", sentence))
+    return not asks and bool(_ASKER_SUBJECT.match(sentence) or _COVERED.search(sentence))
+
+
 def _without_backstory(text: str) -> str:
     """The text with its backstory sentences blanked (all of it kept when that would leave nothing)."""
     parts = []
@@ -204,7 +223,7 @@ def _without_backstory(text: str) -> str:
     for m in [*_SENTENCE.finditer(text), None]:
         end = m.start() if m else len(text)
         sentence = text[pos:end]
-        if _ASKER_SUBJECT.match(sentence) and not _ASKS_FOR.search(sentence):
+        if _is_backstory(sentence):
             parts.append(" " * len(sentence))
         else:
             parts.append(sentence)
