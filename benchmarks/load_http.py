@@ -428,6 +428,9 @@ def main(argv: list[str] | None = None) -> int:
                         help="at most this long for every answer (Slack keeps a response_url 30 minutes)")
     parser.add_argument("--stall-timeout", type=float, default=30.0,
                         help="answers missing when none arrived for this long are LOST")
+    parser.add_argument("--reuse", metavar="DIR", default=None,
+                        help="SQLite: keep the database and the saved index in DIR and reuse them in later runs "
+                             "with the same --profiles (no import, no first build): quicker runs while tuning")
     parser.add_argument("--fresh-import", action="store_true",
                         help="serve right after a bulk import (every profile with the same edit time) instead "
                              "of a directory edited over weeks")
@@ -436,15 +439,26 @@ def main(argv: list[str] | None = None) -> int:
         args.profiles, args.requests = min(args.profiles, 1000), min(args.requests, 300)
         args.sequential = min(args.sequential, 5)
 
-    workdir = Path(tempfile.mkdtemp(prefix="pbload-"))
+    if args.reuse and args.db:
+        raise SystemExit("--reuse is for SQLite (no --db)")
+    workdir = Path(args.reuse) if args.reuse else Path(tempfile.mkdtemp(prefix="pbload-"))
+    workdir.mkdir(parents=True, exist_ok=True)
     fake = FakeSlack().start()
     db_url, drop_db = scratch_database(args.db, workdir)
+    loaded_marker = workdir / f"loaded-{args.profiles}-{'fresh' if args.fresh_import else 'spread'}"
     backend = "postgresql" if db_url.startswith("postgresql") else "sqlite"
     if args.replicas > 1 and backend != "postgresql":
         raise SystemExit("--replicas needs --db postgresql+psycopg://...")
     procs: list[subprocess.Popen] = []
     try:
-        import_seconds, users = load_profiles(db_url, args.profiles, fresh_import=args.fresh_import)
+        if args.reuse and loaded_marker.exists():
+            import_seconds, users = float("nan"), [f"U{i:09d}" for i in range(args.profiles)]  # as load_profiles
+        else:
+            for old in [*workdir.glob("load.db*"), *workdir.glob("loaded-*")]:
+                old.unlink()
+            import_seconds, users = load_profiles(db_url, args.profiles, fresh_import=args.fresh_import)
+            if args.reuse:
+                loaded_marker.touch()
         # Some askers are partners with a profile, some are not.
         askers = users[: max(1, len(users) // 10)] + [f"UNOPROFILE{i:03d}" for i in range(50)]
         ports = [free_port() for _ in range(args.replicas)]

@@ -23,6 +23,7 @@ def serve(settings: Settings, assemble) -> int:
     from bot import gcwatch
 
     gcwatch.install()
+    gcwatch.collect_when_idle()  # full collections between answers, not during them
     engine = make_engine(settings.database_url, timeouts=settings.db_timeouts)
     upgrade(engine)
     ctx = create_context(settings, engine=engine)

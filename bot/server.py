@@ -15,7 +15,7 @@ from slack_bolt.adapter.asgi.http_request import AsgiHttpRequest
 from slack_bolt.request import BoltRequest
 from slack_bolt.response import BoltResponse
 
-from bot import intake
+from bot import gcwatch, intake
 from bot.guards import parse_slack_body
 from bot.operations.logs import request_context, request_kind
 from bot.operations.readiness import readiness_of
@@ -100,7 +100,7 @@ class ThreadedSlackRequestHandler(SlackRequestHandler):
 
     def _dispatch_observed(self, bolt_request: BoltRequest, body: dict, started: float) -> BoltResponse:
         """Bolt's dispatch, its logs labelled with the request (LOG_FORMAT=json), then counted."""
-        with request_context(body):
+        with request_context(body), gcwatch.activity.busy():
             response = self.app.dispatch(bolt_request)
         self._observe(request_kind(body), response.status, started)
         return response

@@ -35,6 +35,7 @@ company = table(
 change_counter = table("change_counter", column("name", String), column("seq", BigInteger))
 company_change = table("company_change", column("company_id", Integer), column("seq", BigInteger))
 introduction = table("introduction", column("target_company_id", Integer), column("state", String))
+member = table("member", column("slack_user_id", String), column("company_id", Integer))
 
 
 def current(conn: Connection) -> dict[str, int]:
@@ -53,3 +54,19 @@ def open_intro_counts(conn: Connection) -> dict[int, int]:
     i = introduction.c
     stmt = select(i.target_company_id, func.count()).where(i.state.in_(OPEN_STATES)).group_by(i.target_company_id)
     return {company_id: count for company_id, count in conn.execute(stmt)}
+
+
+def company_id_of_user(conn: Connection, user_id: str) -> int | None:
+    """The (not deleted) company the Slack user belongs to, as `models.company.get_company_for_user`."""
+    m, c = member.c, company.c
+    stmt = (select(c.id).select_from(company.join(member, m.company_id == c.id))
+            .where(m.slack_user_id == user_id, c.deleted_at.is_(None)).limit(1))
+    return conn.execute(stmt).scalar()
+
+
+def companies_with_members(conn: Connection, company_ids: list[int]) -> set[int]:
+    """Which of `company_ids` have at least one Slack user (one query)."""
+    if not company_ids:
+        return set()
+    m = member.c
+    return set(conn.execute(select(m.company_id).where(m.company_id.in_(company_ids)).distinct()).scalars())

@@ -195,13 +195,21 @@ class Directory:
         return counts
 
     # -- asking -----------------------------------------------------------------------------
+    def state(self, conn: Connection) -> tuple[Snapshot, dict[int, int]]:
+        """The snapshot and open-introduction counts for the database as it is now, read on
+        `conn` (a caller with its own reads to do passes its connection: one round trip less)."""
+        seqs = reads.current(conn)
+        return self._current(conn, seqs), self._open_counts(conn, seqs)
+
     def rank(self, text: str, *, today: date, exclude_company_id: int | None = None, max_open: int | None = None,
-             top: int = 5, industry: str | None = None, region: str | None = None) -> Ranking:
-        """Rank on the current snapshot (no lock: the snapshot does not change under a reader)."""
-        with self.engine.connect() as conn:
-            seqs = reads.current(conn)
-            snap = self._current(conn, seqs)
-            counts = self._open_counts(conn, seqs)
+             top: int = 5, industry: str | None = None, region: str | None = None,
+             state: tuple[Snapshot, dict[int, int]] | None = None) -> Ranking:
+        """Rank on the current snapshot (no lock: the snapshot does not change under a reader).
+        `state`: from `state()` just before, else read here."""
+        if state is None:
+            with self.engine.connect() as conn:
+                state = self.state(conn)
+        snap, counts = state
         with self._ranking_slots:
             ask = parse_ask(text, snap.index, industry=industry, region=region)
             return rank(snap.index, ask, today=today, exclude_company_id=exclude_company_id,

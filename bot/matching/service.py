@@ -12,8 +12,9 @@ from bot.context import BotContext
 from bot.matching import persist
 from bot.matching.directory import get_directory
 from bot.matching.scorer import Ranking
-from models.asks import record_ask
-from models.company import Company, companies_with_members, get_company_for_user
+from models import reads
+from models.asks import insert_ask
+from models.company import Company
 from models.db import session_scope
 
 log = logging.getLogger(__name__)
@@ -56,22 +57,25 @@ def _warm(ctx: BotContext, build_index: bool) -> None:
 
 def answer_ask(ctx: BotContext, *, user_id: str, text: str, industry: str | None = None, region: str | None = None,
                context: str | None = None, timing: str | None = None, top: int = DEFAULT_TOP) -> AskAnswer:
-    with session_scope(ctx.engine) as session:
-        own = get_company_for_user(session, slack_user_id=user_id)
-        own_id = own.id if own is not None else None
+    """Two round trips to the database in SQLAlchemy Core: one read (the asker's company, the
+    directory's change check) before ranking, one write (the Ask row, and which shown partners
+    have a Slack user) after; no connection is held while the ask waits for a ranking slot."""
+    directory = get_directory(ctx.services, ctx.engine)
+    with ctx.engine.connect() as conn:
+        own_id = reads.company_id_of_user(conn, user_id)
+        state = directory.state(conn)
     now = ctx.clock.now()
-    ranking = get_directory(ctx.services, ctx.engine).rank(
-        text, today=now.date(), exclude_company_id=own_id, max_open=ctx.settings.max_open_intros, top=top,
-        industry=industry, region=region)
+    ranking = directory.rank(text, today=now.date(), exclude_company_id=own_id, max_open=ctx.settings.max_open_intros,
+                             top=top, industry=industry, region=region, state=state)
     results = [
         {"company_id": m.company_id, "company": m.company, "score": m.score, "partner_type": m.partner_type,
          "reasons": m.reasons, "covers": [ranking.ask.needs[i].text for i in m.covers],
          "confidence": m.confidence}
         for m in ranking.matches
     ]
-    with session_scope(ctx.engine) as session:
-        ask = record_ask(session, asker_user_id=user_id, company_id=own_id, text=text, needs=ranking.needs,
-                         results=results, unmet=ranking.unmet, unmet_needs=ranking.unmet_needs, created_at=now,
-                         industry=industry, region=region, context=context, timing=timing)
-        linked = companies_with_members(session, [m.company_id for m in ranking.matches])
-        return AskAnswer(ask_id=ask.id, ranking=ranking, linked=linked, asker_has_profile=own_id is not None)
+    with ctx.engine.begin() as conn:
+        ask_id = insert_ask(conn, asker_user_id=user_id, company_id=own_id, text=text, needs=ranking.needs,
+                            results=results, unmet=ranking.unmet, unmet_needs=ranking.unmet_needs, created_at=now,
+                            industry=industry, region=region, context=context, timing=timing)
+        linked = reads.companies_with_members(conn, [m.company_id for m in ranking.matches])
+    return AskAnswer(ask_id=ask_id, ranking=ranking, linked=linked, asker_has_profile=own_id is not None)

@@ -17,6 +17,7 @@ import logging
 from slack_bolt import App, BoltRequest, BoltResponse
 from slack_bolt.error import BoltUnhandledRequestError
 
+from bot import gcwatch
 from bot.blocks.notices import (DB_UNAVAILABLE, SLACK_UNAVAILABLE, SOMETHING_WRONG, db_unavailable_message,
                                 notice_modal)
 from bot.context import BotContext
@@ -87,7 +88,8 @@ def after_ack(ctx: BotContext, respond, work) -> None:
 
     def run() -> None:
         try:
-            work()
+            with gcwatch.activity.busy():  # no full collection starts while an answer is worked on
+                work()
         except Exception as error:  # noqa: BLE001 - whatever failed, the user must hear of it
             if is_database_unavailable(error):
                 log.warning("database unavailable after ack: %s", error)
