@@ -377,7 +377,11 @@ def longest_gc_pause(log_path: Path, from_line: int = 0) -> str:
     """The longest collector pause `bot.gcwatch` logged from `from_line` on (pauses >= 20 ms are logged)."""
     pauses = [float(m.group(1)) for ln in log_path.read_text(errors="replace").splitlines()[from_line:]
               if (m := re.search(r"gc: pause ([\d.]+) ms", ln))]
-    return f"{max(pauses):.0f} ms ({len(pauses)} pauses >= 20 ms)" if pauses else "none >= 20 ms"
+    idle = [float(m.group(1)) for ln in log_path.read_text(errors="replace").splitlines()[from_line:]
+            if (m := re.search(r"gc: idle full collection ([\d.]+) ms", ln))]
+    shown = f"{max(pauses):.0f} ms ({len(pauses)} pauses >= 20 ms)" if pauses else "none >= 20 ms"
+    # bot/gcwatch.py: full collections run when no request is in flight (not an answer's pause).
+    return shown + (f"; idle full collections {len(idle)}, longest {max(idle):.0f} ms" if idle else "")
 
 
 def build_log(log_path: Path) -> str:

@@ -42,6 +42,10 @@ class GcWatch:
         ms = (time.perf_counter() - self._started) * 1000
         self._started = None
         self.collections += 1
+        if _idle.collecting:  # the idle collector's: no request was in flight when it began
+            if ms >= REPORT_FROM_MS:
+                log.info("gc: idle full collection %.1f ms (no request in flight)", ms)
+            return
         if ms > self.longest_ms:
             self.longest_ms, self.longest_generation = ms, info.get("generation", -1)
         if ms >= REPORT_FROM_MS:
@@ -49,6 +53,11 @@ class GcWatch:
                      info.get("generation", -1), self.longest_ms, self.collections)
 
 
+class _IdleFlag:
+    collecting = False  # set by IdleCollector.collect around its gc.collect()
+
+
+_idle = _IdleFlag()
 _watch: GcWatch | None = None
 _install_lock = threading.Lock()
 
@@ -114,7 +123,11 @@ class IdleCollector:
         return since >= self.at_latest_s or (since >= self.every_s and self.activity.idle_for(now) >= self.idle_s)
 
     def collect(self) -> int:
-        found = gc.collect()
+        _idle.collecting = True
+        try:
+            found = gc.collect()
+        finally:
+            _idle.collecting = False
         self.last_full = time.monotonic()
         self.full_collections += 1
         return found

@@ -61,3 +61,16 @@ def test_slow_work_after_the_acknowledgement_counts_as_busy():
     base = gcwatch.activity.in_flight
     after_ack(Ctx, respond=None, work=lambda: seen.append(gcwatch.activity.in_flight))
     assert seen == [base + 1] and gcwatch.activity.in_flight == base
+
+
+def test_the_idle_collectors_own_collections_are_not_counted_as_pauses_of_answers():
+    watch = gcwatch.GcWatch()
+    collector = IdleCollector(Activity())
+    gc.callbacks.append(watch)
+    try:
+        collector.collect()
+        assert watch.collections >= 1 and watch.longest_ms == 0.0
+        gc.collect()  # any other collection is
+        assert watch.longest_ms > 0.0
+    finally:
+        gc.callbacks.remove(watch)
