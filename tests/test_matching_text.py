@@ -507,6 +507,7 @@ def test_chatty_asks_greetings_and_ratings(devset_index):
     ("We need someone to install Cisco phones at six sites.", False),
     ("Their POS is covered but they need someone for the Wi-Fi.", False),  # an ask of its own
     ("Problem is their phones drop calls at lunch.", False),
+    ("Dental group had a breach last month; forensics are done.", True),
 ])
 def test_what_is_already_taken_care_of_is_backstory_not_a_need(sentence, backstory):
     from bot.matching.asks import _is_backstory
@@ -522,3 +523,10 @@ def test_a_chatty_ask_keeps_only_what_is_not_yet_covered(devset_index):
                     devset_index)
     keys = {t.key for n in ask.needs for t in n.terms if not t.situation}
     assert "c:pos" not in keys and "c:ip_phone" in keys
+
+
+def test_a_big_city_that_is_also_an_obscure_language_is_a_place(gaz, vocab):
+    # ISO 639-3 lists a Miami language; only major languages ("Portuguese") are words in asks.
+    places, _rest, _spans = gaz.find("uniformed guards for shopping plazas in Miami", known_words=vocab.stopwords)
+    assert [p.short for p in places] == ["Miami"]
+    assert "portuguese" in gaz.language_words and "miami" not in gaz.language_words

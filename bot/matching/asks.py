@@ -202,7 +202,8 @@ _NOT_NEEDED = re.compile(r"\b(?:don't|dont|do not|doesn't|does not|didn't|won't|
                          r"|\bno help needed\b", re.I)
 # What the asker (or the customer) already has taken care of: "registers are ours", "that part's
 # covered", "all good on that front", "so wireless is covered".
-_COVERED = re.compile(r"\b(?:(?:is|are)\s+(?:ours|covered|handled|sorted)|(?:part|side)(?:'s| is)\s+covered|"
+_COVERED = re.compile(r"\b(?:(?:is|are)\s+(?:ours|covered|handled|sorted|done|finished|complete|in place)\b|"
+                      r"already\s+(?:own|have|has|run|runs|handle|handles)\b|(?:part|side)(?:'s| is)\s+covered|"
                       r"(?:good|fine|set)\s+on\s+that\s+front|(?:got|have)\s+(?:that|it|this)\s+covered|"
                       r"nothing\s+needed|no\s+help\s+needed|(?:don't|do not)\s+need\s+(?:anyone|anybody|help)\b)",
                       re.I)

@@ -167,8 +167,11 @@ class Gazetteer:
                 if len(prefix) >= 5 and prefix not in self.city_names:
                     aliases.setdefault(prefix, []).append(gid)
         # Language names ("translated into Spanish") are not places, whatever city they begin.
+        # Languages people ask translation for ("Portuguese"): the major ones (with a two-letter
+        # code), not ISO 639-3's thousands, some of which share a big city's name (Miami, Mobile).
         self.language_words = frozenset(
-            _norm(lang.name) for lang in pycountry.languages if " " not in lang.name and len(lang.name) >= 4)
+            _norm(lang.name) for lang in pycountry.languages
+            if hasattr(lang, "alpha_2") and " " not in lang.name and len(lang.name) >= 4)
         for prefix, gids in aliases.items():
             if prefix not in self.language_words:
                 self.city_names[prefix] = gids
