@@ -508,6 +508,10 @@ def test_chatty_asks_greetings_and_ratings(devset_index):
     ("Their POS is covered but they need someone for the Wi-Fi.", False),  # an ask of its own
     ("Problem is their phones drop calls at lunch.", False),
     ("Dental group had a breach last month; forensics are done.", True),
+    ("we run their Azure tenant, M365, patching and backups, so none of that is needed.", True),
+    ("Morning! Engineer at a UC shop in Houston.", True),
+    ("Hi all, partner manager at an EHR vendor here.", True),
+    ("Engineer at a plant in Ohio needs sensors on the presses.", False),  # a customer with an ask
 ])
 def test_what_is_already_taken_care_of_is_backstory_not_a_need(sentence, backstory):
     from bot.matching.asks import _is_backstory
@@ -530,3 +534,12 @@ def test_a_big_city_that_is_also_an_obscure_language_is_a_place(gaz, vocab):
     places, _rest, _spans = gaz.find("uniformed guards for shopping plazas in Miami", known_words=vocab.stopwords)
     assert [p.short for p in places] == ["Miami"]
     assert "portuguese" in gaz.language_words and "miami" not in gaz.language_words
+
+
+def test_a_sentence_ends_after_a_closing_quote(devset_index):
+    from bot.matching.asks import parse_ask
+
+    ask = parse_ask('Customer quote: "I want to press one button and the meeting starts." '
+                    "So they need Teams Rooms kits installed.", devset_index)
+    last = ask.needs[-1]
+    assert "Teams Rooms" in last.text and "button" not in last.text

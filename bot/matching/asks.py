@@ -156,7 +156,7 @@ _ASKING = frozenset({"looking", "look", "looked", "searching", "search", "asking
 # group of clinics for years", "we do hardware, not software") is backstory, not the need: people
 # say what they do to explain what they lack. It is one whose subject is the asker and that asks
 # for nothing.
-_SENTENCE = re.compile(r"(?<=[.!?])\s+|\n+|\s+[—–]\s+|\s*[\U0001F300-\U0001FAFF\u2600-\u27BF]+\s*")  # emoji end chat sentences
+_SENTENCE = re.compile(r"(?:(?<=[.!?])|(?<=[.!?][\"”’')]))\s+|\n+|\s+[—–]\s+|\s*[\U0001F300-\U0001FAFF\u2600-\u27BF]+\s*")  # emoji end chat sentences
 _ASKER_SUBJECT = re.compile(r"^\W*(?:(?:hi|hey|hiya|hello|morning|so|ok|okay|well|also|and|but|long story short|"
                             r"everyone|all|folks|team|gang|crew|guys|y'all|yall|there|friends)\W+)*"
                             r"(?:we|we're|we've|we'd|i|i'm|i've|our (?:team|shop|company|firm|business|msp|crew))\b",
@@ -205,14 +205,28 @@ _NOT_NEEDED = re.compile(r"\b(?:don't|dont|do not|doesn't|does not|didn't|won't|
 _COVERED = re.compile(r"\b(?:(?:is|are)\s+(?:ours|covered|handled|sorted|done|finished|complete|in place)\b|"
                       r"already\s+(?:own|have|has|run|runs|handle|handles)\b|(?:part|side)(?:'s| is)\s+covered|"
                       r"(?:good|fine|set)\s+on\s+that\s+front|(?:got|have)\s+(?:that|it|this)\s+covered|"
-                      r"nothing\s+needed|no\s+help\s+needed|(?:don't|do not)\s+need\s+(?:anyone|anybody|help)\b)",
+                      r"(?:nothing|none\s+of\s+(?:that|this|it))\s+(?:is\s+)?needed|no\s+help\s+needed|"
+                      r"(?:is|are)\s+not\s+needed|"
+                      r"(?:don't|do not|doesn't|does not)\s+need\s+(?:anyone|anybody|help|that|this|those|it)\b)",
                       re.I)
+
+
+# "sales rep here", "Engineer at a UC shop in Houston", "partner manager at an EHR vendor here":
+# who is asking, not what is asked.
+_SELF_INTRO = re.compile(r"^\W*(?:(?:hi|hey|hello|morning|evening|all|folks|team|everyone|there)\W+)*"
+                         r"(?:(?:i'm|i am|im)\s+)?(?:an?\s+|the\s+)?"
+                         r"(?:sales\s+rep|rep|(?:sales\s+|systems\s+|solutions\s+)?engineer|se|"
+                         r"(?:partner|channel|account|territory|alliance)\s+(?:manager|mgr|exec\w*|rep)|"
+                         r"partner\s+(?:mgr|manager))\b"
+                         r"(?:\s+(?:at|with|from|for)\s+(?:an?|the|our|my)\b[^.!?]*|[^.!?]*\bhere\b[^.!?]*)$", re.I)
 
 
 def _is_backstory(sentence: str) -> bool:
     """A sentence about the asker's own work, or about what is already taken care of, with no
     ask of its own."""
-    asks = _ASKS_FOR.search(_NOT_NEEDED.sub(" ", sentence))
+    asks = _ASKS_FOR.search(_COVERED.sub(" ", _NOT_NEEDED.sub(" ", sentence)))
+    if not asks and _SELF_INTRO.match(sentence.strip().rstrip(".!?,")):
+        return True
     return not asks and bool(_ASKER_SUBJECT.match(sentence) or _COVERED.search(sentence))
 
 
