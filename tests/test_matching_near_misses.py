@@ -30,6 +30,8 @@ def proposed(index, text: str) -> list[str]:
     "Urgent care group in Albuquerque is short on nurses. Anyone supply per diem RNs and medical assistants?",
     "restaurant client in Portland, Maine needs temp line cooks and dishwashers for the summer",
     "Dental group had a breach last month; forensics are done. Who can draft the patient notification letters?",
+    "client with 3 bakeries needs someone to catch up their QuickBooks bookkeeping and file their income taxes",
+    "Hospital in Cleveland needs preventive maintenance and calibration on infusion pumps and patient monitors",
 ])
 def test_staff_or_work_nobody_offers_is_not_proposed(devset_index, text):
     assert proposed(devset_index, text) == []
