@@ -131,7 +131,7 @@ def run(args: argparse.Namespace, settings: Settings, *, assemble=None) -> int:
         # Read first; migrate (importing alembic, the ORM and every table) only when the database
         # is not up to date. Ranking reads in Core (models.reads): a start of about half the imports.
         return match_cli(settings, make_engine(settings.database_url), args.text, top=args.top, as_json=args.json,
-                         out=sys.stdout, migrate=_upgrade)
+                         out=sys.stdout, migrate=_upgrade, save_index=True)
     if command == "digest":
         from bot.metrics.cli import digest_cli
 

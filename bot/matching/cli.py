@@ -17,12 +17,18 @@ from bot.text import strip_controls
 
 
 def match_cli(settings: Settings, engine: Engine, text: str, *, top: int, as_json: bool, out: TextIO,
-              migrate: Callable[[Engine], object] | None = None) -> int:
-    """`migrate`: called when the database is not migrated (yet), before one more try."""
+              migrate: Callable[[Engine], object] | None = None, save_index: bool = False) -> int:
+    """`migrate`: called when the database is not migrated (yet), before one more try.
+    `save_index`: save the built index whatever its size, for the next call (`partnerbot match`:
+    a process per ask, and loading the index beats building it again); the save finishes here."""
     text = strip_controls(text)  # nor do stored names: the table below is stripped too
     def ranking_of(engine: Engine) -> Ranking:
-        return Directory(engine).rank(text, today=datetime.now(UTC).date(), max_open=settings.max_open_intros,
-                                      top=max(top, 0))
+        directory = Directory(engine, persist_from=1) if save_index else Directory(engine)
+        ranking = directory.rank(text, today=datetime.now(UTC).date(), max_open=settings.max_open_intros,
+                                 top=max(top, 0))
+        if directory.saving is not None:
+            directory.saving.join()
+        return ranking
 
     try:
         ranking = ranking_of(engine)

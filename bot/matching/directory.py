@@ -77,7 +77,9 @@ class _OpenCounts:
 
 
 class Directory:
-    def __init__(self, engine: Engine, index: DirectoryIndex | None = None) -> None:
+    def __init__(self, engine: Engine, index: DirectoryIndex | None = None, *, persist_from: int | None = None) -> None:
+        """`persist_from`: save a built index of this many profiles or more for the next start
+        (default PERSIST_FROM; `partnerbot match`, a process per ask, saves any size)."""
         self.engine = engine
         self._seed = index  # the (empty) index to load into first: tests pass one
         self.cache = AnalysisCache()
@@ -88,6 +90,7 @@ class Directory:
         self._url = engine.url.render_as_string(hide_password=False)
         self._tried_file = False
         self.saving: threading.Thread | None = None  # the index being saved for the next start
+        self.persist_from = persist_from
 
     @property
     def index(self) -> DirectoryIndex:
@@ -151,7 +154,7 @@ class Directory:
         path = persist.index_path(self._url) if database is not None and self._seed is None else None
         if path is not None and not self._tried_file:
             self._tried_file = True  # once: a file too far behind is rebuilt, not loaded again
-            loaded = persist.load_index(path, database)
+            loaded = persist.load_index(path, database, quiet=self.persist_from is not None)
             if loaded is not None and loaded[1] <= seqs.get(reads.COMPANY, 0):
                 gc.freeze()
                 return self._apply_changes(conn, Snapshot(*loaded))
@@ -178,9 +181,9 @@ class Directory:
         log.log(logging.INFO if index.live >= PERSIST_FROM else logging.DEBUG, "directory: index of %d profiles built "
                 "in %.1f s", index.live, time.perf_counter() - started)
         snap = Snapshot(index, seqs.get(reads.COMPANY, 0))
-        if path is not None and index.live >= PERSIST_FROM:
+        if path is not None and index.live >= (PERSIST_FROM if self.persist_from is None else self.persist_from):
             # In the background: the snapshot is published and never changes.
-            self.saving = threading.Thread(target=persist.save_index, args=(path, index, snap.seq, database),
+            self.saving = threading.Thread(target=persist.save_index, args=(path, index, snap.seq, database, self.persist_from is not None),
                                            daemon=True, name="save-index")
             self.saving.start()
         return snap

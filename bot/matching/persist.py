@@ -146,8 +146,9 @@ def index_path(database_url: str) -> Path | None:
     return folder / f"index-{hashlib.sha256(where.encode()).hexdigest()[:16]}-{fingerprint()}.pickle"
 
 
-def load_index(path: Path, database: int):
-    """(index, change seq) from `path` if it was saved for this database by this code, else None."""
+def load_index(path: Path, database: int, *, quiet: bool = False):
+    """(index, change seq) from `path` if it was saved for this database by this code, else None.
+    `quiet`: said at DEBUG, not INFO (`partnerbot match`: not in front of the command's output)."""
     from bot.matching.index import DirectoryIndex
 
     started = time.perf_counter()
@@ -160,12 +161,13 @@ def load_index(path: Path, database: int):
     index.vocab, index.gaz, index._phrase_cache = vocab, gaz, {}
     index._corrector_words = index._known_words = None
     index._term_weights, index._geo_tiers = {}, {}
-    log.info("directory: index of %d profiles loaded from %s in %.1f s", index.live, path,
+    log.log(logging.DEBUG if quiet else logging.INFO, "directory: index of %d profiles loaded from %s in %.1f s",
+            index.live, path,
              time.perf_counter() - started)
     return index, data["seq"]
 
 
-def save_index(path: Path, index, seq: int, database: int) -> None:
+def save_index(path: Path, index, seq: int, database: int, quiet: bool = False) -> None:
     """Save a published (never again changed) index."""
     started = time.perf_counter()
     state = {k: v for k, v in index.__dict__.items() if k not in _NOT_SAVED}
@@ -173,4 +175,5 @@ def save_index(path: Path, index, seq: int, database: int) -> None:
     for older in path.parent.glob(path.name.rsplit("-", 1)[0] + "-*.pickle"):  # saved by other code
         if older != path:
             older.unlink(missing_ok=True)
-    log.info("directory: index of %d profiles saved to %s in %.1f s", index.live, path, time.perf_counter() - started)
+    log.log(logging.DEBUG if quiet else logging.INFO, "directory: index of %d profiles saved to %s in %.1f s",
+            index.live, path, time.perf_counter() - started)
