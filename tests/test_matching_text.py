@@ -543,3 +543,11 @@ def test_a_sentence_ends_after_a_closing_quote(devset_index):
                     "So they need Teams Rooms kits installed.", devset_index)
     last = ask.needs[-1]
     assert "Teams Rooms" in last.text and "button" not in last.text
+
+
+def test_separately_starts_another_need(devset_index):
+    from bot.matching.asks import parse_ask
+
+    ask = parse_ask("needs fiber brought into the building, and separately wants their server backed up offsite",
+                    devset_index)
+    assert len(ask.needs) == 2 and "c:backup" in {t.key for t in ask.needs[1].terms}

@@ -13,7 +13,7 @@ from bot.matching.textnorm import Term, analyze, tokens
 
 # Strong separators always split; " and " splits only when both sides say enough on their own.
 _STRONG = re.compile(r"\s*(?:[;,+&\n?!\U0001F300-\U0001FAFF\u2600-\u27BF]|\.\s|\bplus\b|\band then\b|\bthen\b|\band also\b|\bas well as\b|\balso\b"
-                     r"|\bin addition to\b)\s*", re.I)
+                     r"|\bin addition to\b|\b(?:and\s+)?separately\b)\s*", re.I)
 _AND = re.compile(r"\s+\band\b\s+", re.I)
 MAX_NEEDS = 5
 

@@ -168,6 +168,7 @@ BLIND10 = DEVSET / "blind10.yaml"
 BLIND11 = DEVSET / "blind11.yaml"
 BLIND12 = DEVSET / "blind12.yaml"
 BLIND13 = DEVSET / "blind13.yaml"
+BLIND14 = DEVSET / "blind14.yaml"
 
 
 def evaluate(systems: dict[str, Callable[[list[ProfileRecord]], Ranker]] | None = None,
