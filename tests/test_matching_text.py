@@ -551,3 +551,31 @@ def test_separately_starts_another_need(devset_index):
     ask = parse_ask("needs fiber brought into the building, and separately wants their server backed up offsite",
                     devset_index)
     assert len(ask.needs) == 2 and "c:backup" in {t.key for t in ask.needs[1].terms}
+
+
+@pytest.mark.parametrize("text, concept", [
+    ("They want a heads-up days before a press fails instead of finding out when the line goes quiet",
+     "c:predictive_maintenance"),
+    ("the office manager who paid 300 hourly staff just quit, take all of that off his plate", "c:hr_payroll"),
+    ("he wants yesterday's numbers for every store on his phone each morning", "c:data_analytics"),
+    ("change prices and promos on the boards at all 20 stores from one laptop", "c:digital_signage"),
+])
+def test_an_outcome_means_a_concept_by_its_cues(devset_index, text, concept):
+    from bot.matching.asks import parse_ask
+
+    keys = {t.key for n in parse_ask(text, devset_index).needs for t in n.terms}
+    assert concept in keys
+
+
+def test_cues_need_every_group(devset_index):
+    from bot.matching.asks import parse_ask
+
+    keys = {t.key for n in parse_ask("they want a warning before the storm", devset_index).needs for t in n.terms}
+    assert "c:predictive_maintenance" not in keys  # no failing machine: two groups of three
+
+
+def test_malformed_cues_are_refused():
+    with pytest.raises(VocabularyError, match="cues"):
+        parse_vocabulary({"concepts": {"x": {"label": "x"}}, "cues": {"x": [["a"]]}})
+    with pytest.raises(VocabularyError, match="not a concept"):
+        parse_vocabulary({"concepts": {"x": {"label": "x"}}, "cues": {"y": [["a"], ["b"]]}})

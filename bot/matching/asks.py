@@ -9,7 +9,7 @@ from dataclasses import dataclass, field, replace
 
 from bot.matching.index import DirectoryIndex
 from bot.matching.places import Place
-from bot.matching.textnorm import Term, analyze, tokens
+from bot.matching.textnorm import Term, analyze, stem, tokens
 
 # Strong separators always split; " and " splits only when both sides say enough on their own.
 _STRONG = re.compile(r"\s*(?:[;,+&\n?!\U0001F300-\U0001FAFF\u2600-\u27BF]|\.\s|\bplus\b|\band then\b|\bthen\b|\band also\b|\bas well as\b|\balso\b"
@@ -254,7 +254,35 @@ def _without_backstory(text: str) -> str:
 _REQUEST_VERBS = frozenset({"wants", "wanted", "needs", "needed", "requires", "required", "asks", "asked", "seeks"})
 
 
+def _has(stems: list[str], seq: tuple[str, ...]) -> str | None:
+    """The words of `seq` where they occur in a row in `stems` (as their stems), if anywhere."""
+    n = len(seq)
+    for i in range(len(stems) - n + 1):
+        if tuple(stems[i:i + n]) == seq:
+            return " ".join(seq)
+    return None
+
+
+def _cue_terms(toks: list[str], index: DirectoryIndex, found: set[str]) -> list[Term]:
+    """Concepts an outcome means by its cues ("a heads-up days before a press fails": predictive
+    maintenance), where the need's words name none of them already."""
+    stems = [stem(t) for t in toks]
+    out = []
+    for cid, groups in index.vocab.cues.items():
+        if f"c:{cid}" in found:
+            continue
+        hits = [next((h for seq in group if (h := _has(stems, seq))), None) for group in groups]
+        if all(hits):
+            out.append(Term(f"c:{cid}", " … ".join(hits), index.vocab.concepts[cid].kind))
+    return out
+
+
 def _analyze_segment(toks: list[str], index: DirectoryIndex) -> list[Term]:
+    terms = _analyze_words(toks, index)
+    return terms + _cue_terms(toks, index, {t.key for t in terms})
+
+
+def _analyze_words(toks: list[str], index: DirectoryIndex) -> list[Term]:
     verb = next((i for i, t in enumerate(toks) if t in _REQUEST_VERBS), None)
     if verb:
         before = [replace(t, situation=True) for t in analyze(toks[:verb], index.vocab, correct=index.correct)]

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import functools
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 
@@ -37,6 +37,9 @@ class Vocabulary:
     # Product names (the `products` section): proper nouns, met only as written: "weaving" is no
     # form of Weave, the patient-messaging product.
     product_names: frozenset[tuple[str, ...]] = frozenset()
+    # Outcome cues (the `cues` section): concept id -> groups of stemmed word sequences; a need
+    # with one sequence of every group means the concept, in any order and with any words between.
+    cues: dict[str, tuple[tuple[tuple[str, ...], ...], ...]] = field(default_factory=dict)
 
     @functools.cached_property
     def mode_keys(self) -> frozenset[str]:
@@ -145,9 +148,16 @@ def parse_vocabulary(data: dict) -> Vocabulary:
     if bad:
         raise VocabularyError(f"stopword {bad[0]!r} must be quoted text")
     stop = frozenset(t for w in data.get("stopwords") or [] for t in tokens(w))
+    cues: dict[str, tuple[tuple[tuple[str, ...], ...], ...]] = {}
+    for cid, groups in (data.get("cues") or {}).items():
+        if cid not in concepts:
+            raise VocabularyError(f"cues: {cid!r} is not a concept")
+        if not isinstance(groups, list) or len(groups) < 2 or not all(isinstance(g, list) and g for g in groups):
+            raise VocabularyError(f"cues of {cid!r}: two or more lists of words")
+        cues[cid] = tuple(tuple(tuple(stem(t) for t in tokens(str(w))) for w in g) for g in groups)
     return Vocabulary(concepts=concepts, phrases=phrases, stopwords=stop,
                       max_phrase_len=max((len(p) for p in phrases), default=1),
-                      product_names=frozenset(product_names))
+                      product_names=frozenset(product_names), cues=cues)
 
 
 @functools.cache

@@ -169,6 +169,8 @@ BLIND11 = DEVSET / "blind11.yaml"
 BLIND12 = DEVSET / "blind12.yaml"
 BLIND13 = DEVSET / "blind13.yaml"
 BLIND14 = DEVSET / "blind14.yaml"
+BLIND15 = DEVSET / "blind15.yaml"
+BLIND16 = DEVSET / "blind16.yaml"
 
 
 def evaluate(systems: dict[str, Callable[[list[ProfileRecord]], Ranker]] | None = None,
