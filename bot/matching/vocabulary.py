@@ -148,16 +148,20 @@ def parse_vocabulary(data: dict) -> Vocabulary:
     if bad:
         raise VocabularyError(f"stopword {bad[0]!r} must be quoted text")
     stop = frozenset(t for w in data.get("stopwords") or [] for t in tokens(w))
-    cues: dict[str, tuple[tuple[tuple[str, ...], ...], ...]] = {}
-    for cid, groups in (data.get("cues") or {}).items():
+    return Vocabulary(concepts=concepts, phrases=phrases, stopwords=stop,
+                      max_phrase_len=max((len(p) for p in phrases), default=1),
+                      product_names=frozenset(product_names), cues=_parse_cues(data.get("cues") or {}, concepts))
+
+
+def _parse_cues(data: dict, concepts: dict[str, Concept]) -> dict[str, tuple[tuple[tuple[str, ...], ...], ...]]:
+    cues = {}
+    for cid, groups in data.items():
         if cid not in concepts:
             raise VocabularyError(f"cues: {cid!r} is not a concept")
         if not isinstance(groups, list) or len(groups) < 2 or not all(isinstance(g, list) and g for g in groups):
             raise VocabularyError(f"cues of {cid!r}: two or more lists of words")
         cues[cid] = tuple(tuple(tuple(stem(t) for t in tokens(str(w))) for w in g) for g in groups)
-    return Vocabulary(concepts=concepts, phrases=phrases, stopwords=stop,
-                      max_phrase_len=max((len(p) for p in phrases), default=1),
-                      product_names=frozenset(product_names), cues=cues)
+    return cues
 
 
 @functools.cache
