@@ -65,6 +65,13 @@ def _iso_time(value: str) -> datetime:
 def main(argv: list[str] | None = None, *, assemble=None) -> int:
     """`assemble(settings, context=...)` builds the Bolt app for `serve` (`partnerbot.app.assemble_app`)."""
     args = build_parser().parse_args(argv)
+    # One OpenBLAS thread (before numpy is imported; a value set by the user wins). Asks rank on
+    # RANKING_SLOTS threads at once and each multiplies one vector by the directory's semantic
+    # matrix (bot/matching/semantic.py): with a pool per process, the threads of two products
+    # fight over the same cores and spin between calls. At 100k profiles one thread halved the
+    # one-at-a-time answer (75 -> 45 ms, docs/performance.md) and a process of `partnerbot match`
+    # starts 30-50 ms sooner without the pool.
+    os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
     logging.basicConfig(level=logging.DEBUG if args.verbose else logging.INFO,
                         format="%(asctime)s %(levelname)s %(name)s: %(message)s", stream=sys.stderr)
     if not args.verbose:  # migrations report every step at INFO: noise in front of a command's output
@@ -122,9 +129,6 @@ def run(args: argparse.Namespace, settings: Settings, *, assemble=None) -> int:
 
         return export_partners_cli(_engine(settings), args.file, out=sys.stdout)
     if command == "match":
-        # One ask's small arrays: OpenBLAS's thread pool (started when numpy is imported, one
-        # thread per core) only costs the start, 30-50 ms on 2 cores. A value set by the user wins.
-        os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
         from bot.matching.cli import match_cli
         from models.engine import make_engine
 

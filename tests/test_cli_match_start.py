@@ -31,7 +31,7 @@ import json, os, sys
 from partnerbot.cli import main
 code = main(["--env-file", os.devnull, *sys.argv[2:]])
 with open(sys.argv[1], "w") as fh:
-    json.dump({"code": code, "modules": sorted(sys.modules)}, fh)
+    json.dump({"code": code, "modules": sorted(sys.modules), "openblas": os.environ.get("OPENBLAS_NUM_THREADS")}, fh)
 """
 
 
@@ -67,6 +67,7 @@ def test_partnerbot_match_prints_the_ranking_and_imports_only_what_ranking_needs
         loaded = set(report["modules"])
         assert not [m for m in loaded if m in NOT_FOR_MATCH or m.split(".")[0] in NOT_FOR_MATCH]
         assert "models.reads" in loaded and "bot.matching.directory" in loaded
+        assert report["openblas"] == os.environ.get("OPENBLAS_NUM_THREADS", "1")  # one thread unless set
     assert len(list((tmp_path / "cache").glob("index-*.pickle"))) == 1
 
 
