@@ -559,6 +559,8 @@ def test_separately_starts_another_need(devset_index):
     ("the office manager who paid 300 hourly staff just quit, take all of that off his plate", "c:hr_payroll"),
     ("he wants yesterday's numbers for every store on his phone each morning", "c:data_analytics"),
     ("change prices and promos on the boards at all 20 stores from one laptop", "c:digital_signage"),
+    ("their insurer wants round-the-clock monitoring of logs with someone actively searching for attackers",
+     "c:security_operations"),
 ])
 def test_an_outcome_means_a_concept_by_its_cues(devset_index, text, concept):
     from bot.matching.asks import parse_ask
@@ -579,3 +581,12 @@ def test_malformed_cues_are_refused():
         parse_vocabulary({"concepts": {"x": {"label": "x"}}, "cues": {"x": [["a"]]}})
     with pytest.raises(VocabularyError, match="not a concept"):
         parse_vocabulary({"concepts": {"x": {"label": "x"}}, "cues": {"y": [["a"], ["b"]]}})
+
+
+def test_monitoring_is_no_computer_monitor_and_western_is_no_place(devset_index, gaz, vocab):
+    from bot.matching.asks import parse_ask
+
+    keys = {t.key for n in parse_ask("24/7 monitoring of their network", devset_index).needs for t in n.terms}
+    assert "c:hardware" not in keys
+    places, _rest, _spans = gaz.find("elevators all over western Kansas", known_words=vocab.stopwords)
+    assert [p.key for p in places] == ["sub:US-KS"]

@@ -157,7 +157,8 @@ _ASKING = frozenset({"looking", "look", "looked", "searching", "search", "asking
 # say what they do to explain what they lack. It is one whose subject is the asker and that asks
 # for nothing.
 _SENTENCE = re.compile(r"(?:(?<=[.!?])|(?<=[.!?][\"”’')]))\s+|\n+|\s+[—–]\s+|\s*[\U0001F300-\U0001FAFF\u2600-\u27BF]+\s*")  # emoji end chat sentences
-_ASKER_SUBJECT = re.compile(r"^\W*(?:(?:hi|hey|hiya|hello|morning|so|ok|okay|well|also|and|but|long story short|"
+_ASKER_SUBJECT = re.compile(r"^\W*(?:(?:hi|hey|hiya|hello|howdy|morning|evening|afternoon|good morning|"
+                            r"good afternoon|good evening|greetings|so|ok|okay|well|also|and|but|long story short|"
                             r"everyone|all|folks|team|gang|crew|guys|y'all|yall|there|friends)\W+)*"
                             r"(?:we|we're|we've|we'd|i|i'm|i've|our (?:team|shop|company|firm|business|msp|crew))\b",
                             re.I)

@@ -29,7 +29,7 @@ NOT_PLACES_IN_ASKS = frozenset(
     "best most split nice gap bar police university mobile orange reading bath deal sale union "
     "victoria independence enterprise commerce industry mission surprise normal marathon hope "
     "liberty progress opportunity vista concord mesa pueblo lincoln jackson columbia florence "
-    "aurora phoenix coast".split()
+    "aurora phoenix coast western eastern northern southern central upper lower greater".split()
 ) - {"phoenix"}  # Phoenix is the one everybody means as a city here
 
 COUNTRY_ALIASES = {
