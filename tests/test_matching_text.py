@@ -590,3 +590,10 @@ def test_monitoring_is_no_computer_monitor_and_western_is_no_place(devset_index,
     assert "c:hardware" not in keys
     places, _rest, _spans = gaz.find("elevators all over western Kansas", known_words=vocab.stopwords)
     assert [p.key for p in places] == ["sub:US-KS"]
+
+
+def test_a_part_that_only_says_how_is_no_need_of_its_own(devset_index):
+    from bot.matching.asks import parse_ask
+
+    ask = parse_ask("Meraki SD-WAN rollout for 25 stores across Tennessee and Kentucky, design + deploy.", devset_index)
+    assert len(ask.needs) == 1 and "c:sdwan" in {t.key for t in ask.needs[0].terms}

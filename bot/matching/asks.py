@@ -84,6 +84,13 @@ def _names_a_need(terms: list[Term]) -> bool:
     return any(t.key.startswith("c:") for t in content) or len(content) >= 2
 
 
+def _only_how(terms: list[Term], index: DirectoryIndex) -> bool:
+    """Only how a need is met ("design + deploy", "installed on-site"): no need of its own."""
+    content = _content(terms)
+    named = [t for t in content if t.key.startswith("c:")]
+    return bool(named) and all(index.vocab.concepts[t.key[2:]].modifier for t in named) and len(content) - len(named) <= 1
+
+
 def _concepts(part: str, index: DirectoryIndex) -> tuple[set[str], set[str]]:
     """The concepts a part asks for (its situation left out: "SRE for our dev team"), and all it names."""
     toks = tokens(part)
@@ -321,7 +328,7 @@ def parse_ask(text: str, index: DirectoryIndex, *, industry: str | None = None,
         terms = _dedupe(_analyze_segment(tokens(seg), index))
         if not terms:
             continue
-        if not _names_a_need(terms) or (needs and _SITUATION_CLAUSE.match(seg)):
+        if not _names_a_need(terms) or (needs and (_SITUATION_CLAUSE.match(seg) or _only_how(terms, index))):
             terms = [replace(t, situation=True) for t in terms]
             if needs:  # "... for restaurants": context for the need before it, not a need of its own.
                 needs[-1].terms = _dedupe(needs[-1].terms + terms)

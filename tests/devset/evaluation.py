@@ -171,6 +171,7 @@ BLIND13 = DEVSET / "blind13.yaml"
 BLIND14 = DEVSET / "blind14.yaml"
 BLIND15 = DEVSET / "blind15.yaml"
 BLIND16 = DEVSET / "blind16.yaml"
+BLIND17 = DEVSET / "blind17.yaml"
 
 
 def evaluate(systems: dict[str, Callable[[list[ProfileRecord]], Ranker]] | None = None,
