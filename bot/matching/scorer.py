@@ -306,14 +306,17 @@ def geo_fit(a: ProfileAnalysis, places: list[Place]) -> tuple[float, str] | None
 
 def _semantic_evidence(index: DirectoryIndex, ask: ParsedAsk, candidates: list[int], factor: np.ndarray,
                        w: Weights) -> tuple[dict[int, float], np.ndarray | None]:
-    """Semantic retrieval: adds candidates found by a rough vector per profile to `candidates`;
+    """Semantic retrieval: adds candidates found by a rough vector per profile to `candidates`
+    (when the other retrievals found fewer than `semantic_retrieval_below`);
     then, for every candidate, the cosine of the need with its closest phrase, rescaled to
     0-1 (fused into the order; its phrase is quoted for a lead). Also the needs' vectors."""
     if w.semantic_bonus <= 0 and w.semantic_candidates <= 0 and w.lead_semantic_share <= 0:
         return {}, None
     texts = [ask.text] if w.semantic_whole_ask and len(ask.needs) == 1 else [need.text for need in ask.needs]
     vectors = encoder().embed(texts)
-    if w.semantic_candidates > 0:
+    # Candidates by meaning where words found few: over a large directory the words' retrievals
+    # bring plenty, and a pass over every profile's vector would cost more than all the rest.
+    if w.semantic_candidates > 0 and len(candidates) < w.semantic_retrieval_below:
         rough = np.max([index.semantic_candidates(v) for v in vectors], axis=0) * factor
         candidates.extend(s for s in index.top_slots(rough, w.semantic_candidates) if s not in candidates)
     if not candidates:

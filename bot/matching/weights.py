@@ -39,6 +39,7 @@ class Weights:
     candidates_per_need: int = 80
     lexical_candidates: int = 80
     semantic_candidates: int = 20
+    semantic_retrieval_below: int = 40  # ... only when the other retrievals found fewer candidates
     # -- fusion: score = concept score + lexical_bonus x 100 x BM25 / best BM25
     #                   + semantic_bonus x 100 x semantic evidence (shown capped at 100)
     lexical_bonus: float = 0.35

@@ -172,6 +172,7 @@ BLIND14 = DEVSET / "blind14.yaml"
 BLIND15 = DEVSET / "blind15.yaml"
 BLIND16 = DEVSET / "blind16.yaml"
 BLIND17 = DEVSET / "blind17.yaml"
+BLIND18 = DEVSET / "blind18.yaml"
 
 
 def evaluate(systems: dict[str, Callable[[list[ProfileRecord]], Ranker]] | None = None,
