@@ -1,6 +1,6 @@
 """Ranking at 100k synthetic profiles with realistic asks (the benchmark's short asks plus the
 14th, 17th and 18th blind sets: chatty, multi-need, outcome …), in-process, for three candidate
-budgets per retrieval, and how often a smaller budget changes what is shown.
+budgets (per retrieval, per ask), and how often a smaller budget changes what is shown.
 
     OPENBLAS_NUM_THREADS=1 .venv/bin/python benchmarks/realistic_asks_100k.py [--profiles 100000]
 """
@@ -17,7 +17,9 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-BUDGETS = {"80/80": (80, 80), "50/50": (50, 50), "40/40": (40, 40)}  # concept / lexical candidates
+# concept candidates per need / lexical candidates / concept candidates for the whole ask
+BUDGETS = {"80/80": (80, 80, 10_000), "80/80, 160 an ask": (80, 80, 160), "50/50": (50, 50, 10_000),
+           "40/40": (40, 40, 10_000)}
 TODAY = date(2026, 12, 6)
 
 
@@ -40,8 +42,9 @@ def main() -> int:
     parsed = [parse_ask(t, index) for t in texts]
     cache = AnalysisCache()
     shown: dict[str, list] = {}
-    for name, (concept, lexical) in BUDGETS.items():
-        weights = dataclasses.replace(WEIGHTS, candidates_per_need=concept, lexical_candidates=lexical)
+    for name, (concept, lexical, per_ask) in BUDGETS.items():
+        weights = dataclasses.replace(WEIGHTS, candidates_per_need=concept, lexical_candidates=lexical,
+                                      candidates_per_ask=per_ask)
         for ask in parsed[:20]:  # warm-up: first-use costs are not per-ask costs
             rank(index, ask, today=TODAY, cache=cache, weights=weights)
         times, out = [], []

@@ -353,7 +353,9 @@ def rank(index: DirectoryIndex, ask: ParsedAsk, *, today: date, exclude_company_
     factor = index.capacity_factor[: len(ok)] * ok
     if tiers is not None:
         factor = factor * (w.geo_floor + (1.0 - w.geo_floor) * tiers)
-    k = max(w.candidates_per_need, 8 * top)
+    # Per need, a share of the ask's budget: a chatty ask read as five needs does not score five
+    # times as many candidates (precise scoring is most of an answer's CPU).
+    k = max(min(w.candidates_per_need, w.candidates_per_ask // len(ask.needs)), 8 * top)
     candidates: list[int] = []
     for need in ask.needs:
         est = index.estimate(need.terms + ask.context_terms) * factor

@@ -37,6 +37,7 @@ class Weights:
     clear_min_geo: float = 0.5  # ... and serves the place asked for (a geography tier this high)
     # -- candidates ---------------------------------------------------------------------------
     candidates_per_need: int = 80
+    candidates_per_ask: int = 10_000  # the needs' candidates together (shared out evenly)
     lexical_candidates: int = 80
     semantic_candidates: int = 20
     semantic_retrieval_below: int = 40  # ... only when the other retrievals found fewer candidates
