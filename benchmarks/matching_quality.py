@@ -14,7 +14,7 @@ from pathlib import Path  # noqa: I001
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from tests.devset.evaluation import DEVSET, HOLDOUT, evaluate, kinds_of, load_asks  # noqa: E402
+from tests.devset.evaluation import BLIND, DEVSET, HOLDOUT, evaluate, kinds_of, load_asks  # noqa: E402
 
 
 def main(argv: list[str]) -> int:
@@ -26,9 +26,9 @@ def main(argv: list[str]) -> int:
     table(DEVSET / "asks.yaml", "Dev set (tuned on)")
     print()
     table(HOLDOUT, "Seventh blind set (tests/devset/holdout.yaml)")
-    for path in sorted(DEVSET.glob("blind*.yaml"), key=lambda p: int(p.stem[5:])):
+    for number, path in sorted(BLIND.items()):
         print()
-        table(path, f"Blind set {path.stem[5:]}, issue 10 styles (tests/devset/{path.name}; development data after its first run)")
+        table(path, f"Blind set {number}, issue 10 styles (tests/devset/{path.name}; development data after its first run)")
     return 0
 
 

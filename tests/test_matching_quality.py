@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import pytest
 
-from tests.devset.evaluation import BLIND8, BLIND9, BLIND10, BLIND11, BLIND12, BLIND13, BLIND14, BLIND15, BLIND16, BLIND17, BLIND18, HOLDOUT, KINDS, evaluate_once, kinds_of, load_asks
+from tests.devset.evaluation import BLIND, HOLDOUT, KINDS, evaluate_once, kinds_of, load_asks
 
 HELD_OUT_FLOOR = {"mrr": 0.88, "ndcg": 0.81}  # measured 0.92 / 0.85 (near misses and chatty asks, issue 10)
 
@@ -60,32 +60,32 @@ def test_eighth_blind_set_issue_10_styles_stays_ahead_of_the_baselines():
     near misses (tests/devset/blind8.yaml; first run 0.44 vs BM25 0.46, see docs/matching.md).
     It has been tuned on since (it is development data now): floors a little under the figures
     measured now (MRR@5 0.96, nDCG@5 0.90); ahead of BM25 on every kind."""
-    figures = evaluate_once(BLIND8)
+    figures = evaluate_once(BLIND[8])
     mine = figures["matcher"]
     assert mine["all"]["mrr"] >= 0.92 and mine["all"]["ndcg"] >= 0.86
     # A chatty ask whose need is clearly read and clearly met is proposed, not only led to
     # (measured 0.83: 10 of 12 right and strong first; 0.42 before).
     assert mine["chatty"]["strong_p1"] >= 0.75
     assert mine["no-match"]["p1"] >= 0.9  # at most 1 in 10 near misses gets a strong result (none of 8)
-    for kind in kinds_of(load_asks(BLIND8)):
+    for kind in kinds_of(load_asks(BLIND[8])):
         assert mine[kind]["mrr"] > figures["bm25"][kind]["mrr"], kind
 
 
 def test_ninth_blind_set_stays_at_its_first_run():
     """tests/devset/blind9.yaml, first run 2026-12-06 (docs/matching.md): MRR@5 0.85, nDCG@5 0.80,
     ahead of BM25 on every kind, 9 of 12 near misses without a strong result. Floors a little under."""
-    figures = evaluate_once(BLIND9)
+    figures = evaluate_once(BLIND[9])
     mine = figures["matcher"]
     assert mine["all"]["mrr"] >= 0.83 and mine["all"]["ndcg"] >= 0.78
     assert mine["no-match"]["p1"] >= 0.8  # 10 of 12 since the second round (was 9)
-    for kind in kinds_of(load_asks(BLIND9)):
+    for kind in kinds_of(load_asks(BLIND[9])):
         assert mine[kind]["mrr"] > figures["bm25"][kind]["mrr"], kind
 
 
 def test_tenth_blind_set_stays_at_its_first_run():
     """tests/devset/blind10.yaml, first run 2026-12-06 (docs/matching.md): MRR@5 0.86, nDCG@5 0.84
     vs BM25 0.52 / 0.50; 9 of 12 near misses without a strong result. Floors a little under."""
-    figures = evaluate_once(BLIND10)
+    figures = evaluate_once(BLIND[10])
     mine = figures["matcher"]["all"]
     assert mine["mrr"] >= 0.84 and mine["ndcg"] >= 0.82
     assert figures["matcher"]["no-match"]["p1"] >= 0.75
@@ -95,7 +95,7 @@ def test_tenth_blind_set_stays_at_its_first_run():
 def test_eleventh_blind_set_stays_at_its_first_run():
     """tests/devset/blind11.yaml, first run 2026-12-06 (docs/matching.md): MRR@5 0.88, nDCG@5 0.79
     vs BM25 0.36 / 0.33; 9 of 12 near misses without a strong result. Floors a little under."""
-    figures = evaluate_once(BLIND11)
+    figures = evaluate_once(BLIND[11])
     mine = figures["matcher"]["all"]
     assert mine["mrr"] >= 0.84 and mine["ndcg"] >= 0.76
     assert figures["matcher"]["no-match"]["p1"] >= 0.75
@@ -105,76 +105,36 @@ def test_eleventh_blind_set_stays_at_its_first_run():
 def test_the_rules_add_to_embeddings_alone():
     """Sentence embeddings alone (bot.matching.semantic, no rules) rank about as keyword search
     does; the hybrid must stay well ahead of them on the blind sets."""
-    for path in (BLIND9, BLIND10, BLIND11, BLIND12, BLIND13, BLIND14, BLIND15, BLIND16, BLIND17, BLIND18):
+    for path in (BLIND[n] for n in sorted(BLIND) if n >= 9):
         figures = evaluate_once(path)
         assert figures["matcher"]["all"]["mrr"] >= figures["embeddings"]["all"]["mrr"] + 0.1, path.name
 
 
-def test_twelfth_blind_set_stays_at_its_first_run():
-    """tests/devset/blind12.yaml, first run 2026-12-06 with the semantic layer (docs/matching.md):
-    MRR@5 0.90, nDCG@5 0.82 vs BM25 0.53 / 0.50; 11 of 12 near misses without a strong result;
-    not behind BM25 on any kind. Floors a little under."""
-    figures = evaluate_once(BLIND12)
-    mine = figures["matcher"]
-    assert mine["all"]["mrr"] >= 0.87 and mine["all"]["ndcg"] >= 0.79
-    assert mine["no-match"]["p1"] >= 0.9  # at most 1 in 10 near misses gets a strong result
-    for kind in kinds_of(load_asks(BLIND12)):
-        assert mine[kind]["mrr"] >= figures["bm25"][kind]["mrr"], kind
+# Sets 12-18, first runs 2026-12-06 (docs/matching.md, each set's section): floors a little under
+# what each measured, or between its first run and what it measured after the fixes it led to.
+# set, MRR@5, nDCG@5, share of near misses without a strong result (None: not checked), and whether
+# the matcher must be strictly ahead of BM25 on every kind (False: not behind).
+LATER_SETS = [
+    (12, 0.87, 0.79, 0.9, False),  # 0.90 / 0.82 vs BM25 0.53 / 0.50; 11 of 12; level on codes (1.00)
+    (13, 0.80, 0.72, 0.7, True),  # 0.77 / 0.70 vs 0.40 / 0.38; 7 of 12 (0.84 and 10 of 12 after)
+    (14, 0.90, 0.82, 0.9, True),  # 0.92 / 0.84 vs 0.40 / 0.37; 11 of 12; level on multi-need (0.95 after)
+    (15, 0.82, None, None, False),  # 0.78 vs 0.31; 0.84 after the outcome cues
+    (16, 0.86, None, None, False),  # 0.84 vs 0.35; 0.88 after
+    (17, 0.87, 0.77, 0.8, True),  # 0.89 / 0.79 vs 0.34 / 0.29; 10 of 12
+    (18, 0.90, 0.84, 0.9, True),  # the final matcher: 0.92 / 0.86 vs 0.38 / 0.34; 12 of 12
+]
 
 
-def test_thirteenth_blind_set_stays_at_least_at_its_first_run():
-    """tests/devset/blind13.yaml, first run 2026-12-06 (docs/matching.md): MRR@5 0.77, nDCG@5 0.70
-    vs BM25 0.40 / 0.38; 7 of 12 near misses without a strong result (0.84 after the
-    fixes it led to, 10 of 12 near misses). Floors between the two."""
-    figures = evaluate_once(BLIND13)
-    mine = figures["matcher"]
-    assert mine["all"]["mrr"] >= 0.80 and mine["all"]["ndcg"] >= 0.72
-    assert mine["no-match"]["p1"] >= 0.7
-    for kind in kinds_of(load_asks(BLIND13)):
-        assert mine[kind]["mrr"] > figures["bm25"][kind]["mrr"], kind
-
-
-def test_fourteenth_blind_set_stays_at_its_first_run():
-    """tests/devset/blind14.yaml, first run 2026-12-06 (docs/matching.md): MRR@5 0.92, nDCG@5 0.84
-    vs BM25 0.40 / 0.37; 11 of 12 near misses without a strong result; level with BM25 on multi-need
-    (0.67), ahead on every other kind; 0.95 after the multi-need fixes. Floors a little under."""
-    figures = evaluate_once(BLIND14)
-    mine = figures["matcher"]
-    assert mine["all"]["mrr"] >= 0.90 and mine["all"]["ndcg"] >= 0.82
-    assert mine["no-match"]["p1"] >= 0.9  # at most 1 in 10 near misses gets a strong result
-    for kind in kinds_of(load_asks(BLIND14)):
-        assert mine[kind]["mrr"] > figures["bm25"][kind]["mrr"], kind
-
-
-@pytest.mark.parametrize("path, after", [(BLIND15, 0.83), (BLIND16, 0.87)])
-def test_fifteenth_and_sixteenth_blind_sets_stay_above_their_first_run(path, after):
-    """First runs 2026-12-06 (docs/matching.md): 0.78 and 0.84 vs BM25 0.31 and 0.35; after the
-    outcome cues 0.84 and 0.88. Floors between; ahead of BM25 on every kind."""
+@pytest.mark.parametrize("number, mrr, ndcg, no_match, strictly_ahead", LATER_SETS)
+def test_later_blind_sets_stay_at_their_floors(number, mrr, ndcg, no_match, strictly_ahead):
+    path = BLIND[number]
     figures = evaluate_once(path)
     mine = figures["matcher"]
-    assert mine["all"]["mrr"] >= after - 0.01
+    assert mine["all"]["mrr"] >= mrr
+    if ndcg is not None:
+        assert mine["all"]["ndcg"] >= ndcg
+    if no_match is not None:
+        assert mine["no-match"]["p1"] >= no_match  # 0.9: at most 1 in 10 near misses gets a strong result
     for kind in kinds_of(load_asks(path)):
-        assert mine[kind]["mrr"] >= figures["bm25"][kind]["mrr"], kind
-
-
-def test_seventeenth_blind_set_stays_at_its_first_run():
-    """tests/devset/blind17.yaml, the round's last first run, 2026-12-06 (docs/matching.md): MRR@5
-    0.89, nDCG@5 0.79 vs BM25 0.34 / 0.29, ahead of BM25 on every kind, 10 of 12 near misses
-    without a strong result. Floors a little under."""
-    figures = evaluate_once(BLIND17)
-    mine = figures["matcher"]
-    assert mine["all"]["mrr"] >= 0.87 and mine["all"]["ndcg"] >= 0.77
-    assert mine["no-match"]["p1"] >= 0.8
-    for kind in kinds_of(load_asks(BLIND17)):
-        assert mine[kind]["mrr"] > figures["bm25"][kind]["mrr"], kind
-
-
-def test_eighteenth_blind_set_meets_every_target_as_at_its_first_run():
-    """tests/devset/blind18.yaml, the final matcher's first run, 2026-12-06 (docs/matching.md): MRR@5
-    0.92, nDCG@5 0.86 vs BM25 0.38 / 0.34, ahead of BM25 on every kind, no near miss proposed."""
-    figures = evaluate_once(BLIND18)
-    mine = figures["matcher"]
-    assert mine["all"]["mrr"] >= 0.90 and mine["all"]["ndcg"] >= 0.84
-    assert mine["no-match"]["p1"] >= 0.9  # at most 1 in 10 near misses gets a strong result
-    for kind in kinds_of(load_asks(BLIND18)):
-        assert mine[kind]["mrr"] > figures["bm25"][kind]["mrr"], kind
+        theirs = figures["bm25"][kind]["mrr"]
+        assert mine[kind]["mrr"] > theirs if strictly_ahead else mine[kind]["mrr"] >= theirs, kind
