@@ -21,24 +21,13 @@ from rapidfuzz.distance import DamerauLevenshtein
 
 from bot.matching.lexical import LexicalIndex, document_terms, query_terms
 from bot.matching.places import Gazetteer, gazetteer
-from bot.matching.profile import (
-    IMPORTANCE, KNOWN_WORD_IMPORTANCE, SITUATION_WORD_IMPORTANCE, UNKNOWN_WORD_IMPORTANCE, ProfileAnalysis,
-    ProfileRecord, analyze_profile, term_kind,
-)
+from bot.matching.profile import ProfileAnalysis, ProfileRecord, analyze_profile, term_kind
 from bot.matching.semantic import PhraseVectors, profile_phrases
 from bot.matching.textnorm import Term, is_common_word
 from bot.matching.vocabulary import Vocabulary, load_vocabulary
 from bot.matching.weights import WEIGHTS
 
-# The tuning numbers live in bot.matching.weights (one frozen object); these names stay for callers.
 TIER_EXACT = 1.0
-TIER_BY_KIND = WEIGHTS.tier_by_kind
-TIER_INSIDE = WEIGHTS.tier_inside
-NEARBY_KM = WEIGHTS.nearby_km
-TIER_NO_REGIONS = WEIGHTS.tier_no_regions
-GEO_FLOOR = WEIGHTS.geo_floor
-SITUATION_CONCEPT_FACTOR = WEIGHTS.situation_concept_factor
-TIER_REGION_OF_A_COUNTRY = WEIGHTS.tier_region_of_a_country
 
 
 def area_tier(key: str, place_key: str) -> float:
@@ -46,17 +35,17 @@ def area_tier(key: str, place_key: str) -> float:
         return TIER_EXACT
     kind, _, name = key.partition(":")
     if kind == "macro" and name in gazetteer().regions_within_a_country:
-        return TIER_REGION_OF_A_COUNTRY
-    return TIER_BY_KIND[kind]
+        return WEIGHTS.tier_region_of_a_country
+    return WEIGHTS.tier_by_kind[kind]
 
 
 def nearby_tier(km: float) -> float:
-    """Within NEARBY_KM: above a country-wide partner, below one serving the very state."""
-    return 0.93 - 0.05 * (km / NEARBY_KM)
+    """Within WEIGHTS.nearby_km: above a country-wide partner, below one serving the very state."""
+    return 0.93 - 0.05 * (km / WEIGHTS.nearby_km)
 
 
 def geo_factor(tier: float) -> float:
-    return GEO_FLOOR + (1.0 - GEO_FLOOR) * tier
+    return WEIGHTS.geo_floor + (1.0 - WEIGHTS.geo_floor) * tier
 
 
 class _Postings:
@@ -283,12 +272,12 @@ class DirectoryIndex:
     def importance(self, term: Term) -> float:
         if term.key.startswith("w:") and term.kind == "capability":
             if term.situation:
-                return SITUATION_WORD_IMPORTANCE
-            return KNOWN_WORD_IMPORTANCE if self.df.get(term.key, 0) > 0 else UNKNOWN_WORD_IMPORTANCE
+                return WEIGHTS.situation_word_importance
+            return WEIGHTS.known_word_importance if self.df.get(term.key, 0) > 0 else WEIGHTS.unknown_word_importance
         kind = term_kind(term.key, self.vocab)
         if term.situation and kind != "industry":
-            return IMPORTANCE[kind] * SITUATION_CONCEPT_FACTOR
-        return IMPORTANCE[kind]
+            return WEIGHTS.importance[kind] * WEIGHTS.situation_concept_factor
+        return WEIGHTS.importance[kind]
 
     def is_context(self, term: Term) -> bool:
         """Context of a need rather than the need: the customer's situation, an industry, or a
@@ -363,7 +352,7 @@ class DirectoryIndex:
 
     def _compute_geo_tiers(self, places: list) -> np.ndarray:
         n = len(self.records)
-        tiers = np.where(self.has_regions[:n], 0.0, TIER_NO_REGIONS).astype(np.float32)
+        tiers = np.where(self.has_regions[:n], 0.0, WEIGHTS.tier_no_regions).astype(np.float32)
 
         def lift(slots_arr: array | None, tier: float) -> None:
             if slots_arr is None or not len(slots_arr):
@@ -375,9 +364,9 @@ class DirectoryIndex:
         for place in places:
             for key in place.areas:
                 lift(self.place_cover.get(key), area_tier(key, place.key))
-            lift(self.place_inside.get(place.key), TIER_INSIDE)
+            lift(self.place_inside.get(place.key), WEIGHTS.tier_inside)
             if place.lat is not None and place.kind in ("city", "subdivision"):
-                for key, km in self.gaz.nearby_cities(place.lat, place.lon, NEARBY_KM).items():
+                for key, km in self.gaz.nearby_cities(place.lat, place.lon, WEIGHTS.nearby_km).items():
                     lift(self.place_cover.get(key), nearby_tier(km))
         return tiers
 

@@ -10,14 +10,6 @@ from bot.matching.textnorm import Term, analyze_text, stem, tokens
 from bot.matching.vocabulary import Vocabulary
 from bot.matching.weights import WEIGHTS
 
-# The tuning numbers live in bot.matching.weights (one frozen object); these names stay for callers.
-FIELD_WEIGHTS = WEIGHTS.field_weights
-IMPORTANCE = WEIGHTS.importance
-KNOWN_WORD_IMPORTANCE = WEIGHTS.known_word_importance
-UNKNOWN_WORD_IMPORTANCE = WEIGHTS.unknown_word_importance
-SITUATION_WORD_IMPORTANCE = WEIGHTS.situation_word_importance
-INNER_WORD_FACTOR = WEIGHTS.inner_word_factor
-BROADER_FACTOR = WEIGHTS.broader_factor
 FIELDS = ("capabilities", "industries", "certifications", "partner_type", "description")
 
 
@@ -94,16 +86,16 @@ def analyze_profile(rec: ProfileRecord, vocab: Vocabulary, gaz: Gazetteer,
             for t in inner:
                 if t.key in out.where and any(w[0] == fname and w[3] == 1.0 for w in out.where[t.key]):
                     continue
-                factor = BROADER_FACTOR if t.key.startswith("c:") else INNER_WORD_FACTOR
+                factor = WEIGHTS.broader_factor if t.key.startswith("c:") else WEIGHTS.inner_word_factor
                 out.where.setdefault(t.key, []).append((fname, phrase, t, factor))
-                w = FIELD_WEIGHTS[term_kind(t.key, vocab)][fname] * factor
+                w = WEIGHTS.field_weights[term_kind(t.key, vocab)][fname] * factor
                 if w > weights.get(t.key, 0.0):
                     weights[t.key] = w
             if fname != "description":  # descriptions name cities; those stay places in asks
                 raw.update(tokens(phrase))
             for t in terms:
                 out.where.setdefault(t.key, []).append((fname, phrase, t, 1.0))
-                w = FIELD_WEIGHTS[term_kind(t.key, vocab)][fname]
+                w = WEIGHTS.field_weights[term_kind(t.key, vocab)][fname]
                 if w > weights.get(t.key, 0.0):
                     weights[t.key] = w
                 if t.key.startswith("w:"):

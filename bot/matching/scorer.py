@@ -13,22 +13,14 @@ from rapidfuzz import fuzz, process
 
 from bot.matching import explain
 from bot.matching.asks import Need, ParsedAsk
-from bot.matching.index import (
-    NEARBY_KM, TIER_INSIDE, TIER_NO_REGIONS, DirectoryIndex, area_tier, geo_factor, nearby_tier,
-)
+from bot.matching.index import DirectoryIndex, area_tier, geo_factor, nearby_tier
 from bot.matching.explain import MAX_REASONS, TermHit, as_typed  # noqa: F401 (callers import them from here)
 from bot.matching.lexical import query_terms
 from bot.matching.places import Place, distance_km
 from bot.matching.semantic import encoder
-from bot.matching.profile import FIELD_WEIGHTS, ProfileAnalysis, analyze_profile, term_kind
+from bot.matching.profile import ProfileAnalysis, analyze_profile, term_kind
 from bot.matching.textnorm import Term, tokens
 from bot.matching.weights import WEIGHTS, Weights
-
-# The tuning numbers live in one frozen object (bot.matching.weights); these names stay for callers.
-MIN_SCORE = WEIGHTS.min_score
-COVER_RATIO = WEIGHTS.cover_ratio
-CANDIDATES_PER_NEED = WEIGHTS.candidates_per_need
-LIMITED_FACTOR = WEIGHTS.limited_factor
 
 
 @dataclass
@@ -142,7 +134,7 @@ def _term_hits(index: DirectoryIndex, a: ProfileAnalysis, terms: list[Term],
     hits = []
     other_work = _other_work_phrases(a, unasked_modes) if unasked_modes else set()
     for n, t in enumerate(terms):
-        weights = field_weights[n] if field_weights is not None else FIELD_WEIGHTS[term_kind(t.key, index.vocab)]
+        weights = field_weights[n] if field_weights is not None else WEIGHTS.field_weights[term_kind(t.key, index.vocab)]
         best = TermHit(t, 0.0)
         for fname, phrase, pt, factor in a.where.get(t.key, ()):
             if (fname, phrase) in other_work:
@@ -200,7 +192,7 @@ def _need_plan(index: DirectoryIndex, need: Need, context: list[Term], w: Weight
         dilution = len(plain) ** -max(w.plain_words_dilution, w.unknown_words_dilution)
     unknown_set = set(unknown)
     core_weights = [index.term_weight(terms[n]) * (dilution if n in unknown_set else 1.0) for n in core]
-    return _NeedPlan(terms=terms, mass=mass, field_weights=[FIELD_WEIGHTS[term_kind(t.key, index.vocab)] for t in terms],
+    return _NeedPlan(terms=terms, mass=mass, field_weights=[WEIGHTS.field_weights[term_kind(t.key, index.vocab)] for t in terms],
                      core=core, context=ctx, core_weights=core_weights,
                      context_weights=[index.term_weight(terms[n]) for n in ctx], core_mass=sum(core_weights),
                      need_text=" ".join(tokens(need.norm)))
@@ -277,7 +269,7 @@ def geo_fit(a: ProfileAnalysis, places: list[Place]) -> tuple[float, str] | None
     if not places:
         return None
     if not a.places:
-        return TIER_NO_REGIONS, "lists no places it serves"
+        return WEIGHTS.tier_no_regions, "lists no places it serves"
     best: tuple[float, str] = (0.0, "")
     for place in places:
         for _entry, pp in a.places:
@@ -291,10 +283,10 @@ def geo_fit(a: ProfileAnalysis, places: list[Place]) -> tuple[float, str] | None
                 else:
                     why = f"serves {pp.name} — includes {place.short}"
             elif place.key in pp.areas:
-                tier, why = TIER_INSIDE, f"serves {pp.name}, in {place.name}"
+                tier, why = WEIGHTS.tier_inside, f"serves {pp.name}, in {place.name}"
             elif pp.kind == "city" and place.kind in ("city", "subdivision"):
                 km = distance_km(pp, place)
-                if km is not None and km <= NEARBY_KM:
+                if km is not None and km <= WEIGHTS.nearby_km:
                     tier, why = nearby_tier(km), f"serves {pp.short}, {km:.0f} km from {place.short}"
             if tier > best[0]:
                 best = (tier, why)

@@ -1,7 +1,7 @@
 """Every tuning number of the ranking in one frozen object, so the quality benchmark can sweep
 them (`dataclasses.replace(WEIGHTS, lexical_bonus=0.4)`) and `rank(..., weights=...)` uses them.
 
-The older module constants (scorer.MIN_SCORE, index.GEO_FLOOR, ...) are these same numbers.
+Modules read them as `WEIGHTS.<name>` (or a `Weights` passed in), never as copies of their own.
 """
 
 from __future__ import annotations
