@@ -10,7 +10,7 @@ from datetime import datetime
 
 from bot.blocks.intro import ask_summary, company_summary, reasons_text, when
 from bot.text import plain, safe
-from bot.blocks.kit import button as _button, context as _context, section as _section
+from bot.blocks.kit import button as _button, context as _context, modal as _modal, section as _section
 
 ACCEPT = "intro_consent_accept"
 NOT_NOW = "intro_consent_not_now"
@@ -63,14 +63,10 @@ def consent_answered(*, intro_id: int, requester_name: str, answer: str, user_id
 
 
 def not_now_modal(*, intro_id: int, requester_name: str) -> dict:
-    return {
-        "type": "modal",
-        "callback_id": NOT_NOW_CALLBACK,
-        "private_metadata": str(intro_id),
-        "title": {"type": "plain_text", "text": "Not now"},
-        "submit": {"type": "plain_text", "text": "Send"},
-        "close": {"type": "plain_text", "text": "Cancel"},
-        "blocks": [
+    return _modal(
+        "Not now", submit="Send", close="Cancel",
+        callback_id=NOT_NOW_CALLBACK, private_metadata=str(intro_id),
+        blocks=[
             _section(f"*{safe(requester_name, 120)}* will be told that you can't take this introduction right "
                      "now — no reason is given to them. The vendor manager sees your reason, if you give one."),
             {"type": "input", "block_id": NOT_NOW_BLOCK, "optional": True,
@@ -79,7 +75,7 @@ def not_now_modal(*, intro_id: int, requester_name: str) -> dict:
                          "max_length": 1000,
                          "placeholder": {"type": "plain_text", "text": "e.g. fully booked until spring"}}},
         ],
-    }
+    )
 
 
 def consent_digest_section(figures: dict) -> dict | None:

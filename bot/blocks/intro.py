@@ -11,7 +11,7 @@ from datetime import datetime
 
 from bot.blocks.wording import match_label, money, plain_reasons, plural, slack_date
 from bot.text import plain, safe, truncate
-from bot.blocks.kit import button as _button, context as _context, section as _section
+from bot.blocks.kit import button as _button, context as _context, modal as _modal, section as _section
 
 APPROVE = "intro_approve"
 DECLINE = "intro_decline"
@@ -183,19 +183,17 @@ def request_note_button(intro_id: int) -> dict:
 
 def request_note_modal(*, intro_id: int, target_name: str) -> dict:
     """An optional word for the approving manager (why this partner, what is at stake)."""
-    return {
-        "type": "modal", "callback_id": NOTE_CALLBACK, "private_metadata": str(intro_id),
-        "title": {"type": "plain_text", "text": "Note for the manager"},
-        "submit": {"type": "plain_text", "text": "Add note"},
-        "close": {"type": "plain_text", "text": "Cancel"},
-        "blocks": [
+    return _modal(
+        "Note for the manager", submit="Add note", close="Cancel",
+        callback_id=NOTE_CALLBACK, private_metadata=str(intro_id),
+        blocks=[
             _section(f"Your request to meet *{safe(target_name, 120)}* is waiting for approval. A short note helps "
                      "the manager decide (why them, what is at stake)."),
             {"type": "input", "block_id": NOTE_BLOCK, "label": {"type": "plain_text", "text": "Note"},
              "element": {"type": "plain_text_input", "action_id": NOTE_BLOCK, "multiline": True, "max_length": 500,
                          "placeholder": {"type": "plain_text", "text": "e.g. the customer signs this month"}}},
         ],
-    }
+    )
 
 
 def profiles_modal(*, requester, target, ask, today=None) -> dict:
@@ -215,21 +213,17 @@ def approval_text(requester_name: str, target_name: str) -> str:
 
 def decline_reason_modal(*, intro_id: int, target_name: str, from_home: bool = False) -> dict:
     """`private_metadata` is the introduction id, plus `:home` when opened from the App Home."""
-    return {
-        "type": "modal",
-        "callback_id": DECLINE_CALLBACK,
-        "private_metadata": f"{intro_id}:home" if from_home else str(intro_id),
-        "title": {"type": "plain_text", "text": "Decline introduction"},
-        "submit": {"type": "plain_text", "text": "Decline"},
-        "close": {"type": "plain_text", "text": "Cancel"},
-        "blocks": [
+    return _modal(
+        "Decline introduction", submit="Decline", close="Cancel",
+        callback_id=DECLINE_CALLBACK, private_metadata=f"{intro_id}:home" if from_home else str(intro_id),
+        blocks=[
             _section(f"Declining the introduction to *{safe(target_name, 120)}*. The requester will see your reason."),
             {"type": "input", "block_id": REASON_BLOCK, "label": {"type": "plain_text", "text": "Reason"},
              "element": {"type": "plain_text_input", "action_id": REASON_ACTION, "multiline": True,
                          "max_length": 1000,
                          "placeholder": {"type": "plain_text", "text": "e.g. they already work together"}}},
         ],
-    }
+    )
 
 
 # -- the introduction channel ------------------------------------------------------------
@@ -318,12 +312,10 @@ NOT_A_FIT_REASONS = (("expertise", "Not what we do"), ("capacity", "No capacity 
 
 def not_a_fit_modal(*, intro_id: int, other_name: str) -> dict:
     """Confirm Not a fit and say why (the requester is told, kindly)."""
-    return {
-        "type": "modal", "callback_id": NOT_A_FIT_CALLBACK, "private_metadata": str(intro_id),
-        "title": {"type": "plain_text", "text": "Not a fit?"},
-        "submit": {"type": "plain_text", "text": "Close introduction"},
-        "close": {"type": "plain_text", "text": "Keep it open"},
-        "blocks": [
+    return _modal(
+        "Not a fit?", submit="Close introduction", close="Keep it open",
+        callback_id=NOT_A_FIT_CALLBACK, private_metadata=str(intro_id),
+        blocks=[
             _section(f"This closes the introduction to *{safe(other_name, 120)}*. They are told your reason; "
                      "the channel stays, so you can still talk."),
             {"type": "input", "block_id": NOT_A_FIT_BLOCK, "label": {"type": "plain_text", "text": "Why?"},
@@ -336,7 +328,7 @@ def not_a_fit_modal(*, intro_id: int, other_name: str) -> dict:
              "element": {"type": "plain_text_input", "action_id": NOT_A_FIT_NOTE, "multiline": True,
                          "max_length": 500}},
         ],
-    }
+    )
 
 
 def not_a_fit_reason(values: dict) -> str | None:
@@ -407,14 +399,10 @@ def followup_answered(*, other_name: str, outcome: str, deal_value: float | None
 
 
 def deal_value_modal(*, private_metadata: str, other_name: str) -> dict:
-    return {
-        "type": "modal",
-        "callback_id": DEAL_CALLBACK,
-        "private_metadata": private_metadata,
-        "title": {"type": "plain_text", "text": "Deal won"},
-        "submit": {"type": "plain_text", "text": "Save"},
-        "close": {"type": "plain_text", "text": "Cancel"},
-        "blocks": [
+    return _modal(
+        "Deal won", submit="Save", close="Cancel",
+        callback_id=DEAL_CALLBACK, private_metadata=private_metadata,
+        blocks=[
             _section(f"Congratulations on the deal with *{safe(other_name, 120)}*!"),
             {"type": "input", "block_id": DEAL_BLOCK, "optional": True,
              "label": {"type": "plain_text", "text": "Deal value"},
@@ -422,4 +410,4 @@ def deal_value_modal(*, private_metadata: str, other_name: str) -> dict:
              "element": {"type": "plain_text_input", "action_id": DEAL_ACTION,
                          "placeholder": {"type": "plain_text", "text": "25000"}}},
         ],
-    }
+    )
