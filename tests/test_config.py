@@ -23,6 +23,17 @@ def test_defaults_follow_the_contract():
     assert not s.socket_mode
 
 
+def test_every_default_is_what_its_parser_makes_of_it():
+    # Defaults are not parsed at load (validate_default=False): each must be valid as written.
+    from bot.config import _PARSERS
+
+    for name, parse in _PARSERS.items():
+        default = Settings.model_fields[name].default
+        if isinstance(default, str):
+            assert parse(default) == default, name
+    assert set(_PARSERS) <= set(Settings.model_fields)
+
+
 def test_values_are_parsed():
     s = Settings.from_mapping({
         "SLACK_BOT_TOKEN": "xoxb-1", "SLACK_APP_TOKEN": "xapp-1", "PORT": "8080",

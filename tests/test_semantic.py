@@ -55,6 +55,18 @@ def test_the_model_loads_from_the_installed_package_without_the_network():
     assert socket.socket.connect is not None  # this process untouched
 
 
+def test_the_mapped_table_is_what_safetensors_reads():
+    from safetensors.numpy import load_file
+
+    from bot.matching.semantic import _mapped_table, _package_dir
+
+    path = _package_dir() / "weights" / f"l2_supercat_{DIM}.safetensors"
+    read = load_file(str(path))["embedding.weight"]
+    mapped = _mapped_table(path)
+    assert mapped.dtype == read.dtype and mapped.shape == read.shape == (32000, DIM)
+    assert np.array_equal(mapped, read)
+
+
 def test_profile_phrases_are_capabilities_then_description_sentences():
     assert profile_phrases(["VoIP", " ", "paging"], "We install phones. Kansas only! ok") == [
         "VoIP", "paging", "We install phones.", "Kansas only!"]

@@ -129,7 +129,7 @@ def matching_data():
             return _data
         from bot.matching.vocabulary import load_vocabulary
 
-        _data = load_vocabulary(), places.gazetteer()
+        _data = load_vocabulary().derive(), places.gazetteer()
         if path:
             _write(path, {"vocabulary": _data[0], "gazetteer": _data[1], "common_words": textnorm.common_words()})
         return _data

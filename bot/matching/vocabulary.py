@@ -93,6 +93,13 @@ class Vocabulary:
         # Not a stem the field uses: "customized" stays (custom development), "customers" goes.
         return self._all_stopword_stems - {stem(t) for t in self.known_tokens}
 
+    def derive(self) -> Vocabulary:
+        """Work out now what is derived from the terms (stems and word sets, 10 ms): the saved
+        matching data keeps it (bot.matching.persist), so a start does not stem the vocabulary again."""
+        for name in ("mode_keys", "known_tokens", "stem_concepts", "industry_tokens", "_stopword_stems"):
+            getattr(self, name)
+        return self
+
     def is_stopword(self, token: str) -> bool:
         """A stopword, or another form of one ("handles" for "handle") that is no term of the field."""
         return token in self.stopwords or (token not in self.known_tokens and stem(token) in self._stopword_stems)
