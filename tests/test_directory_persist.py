@@ -90,6 +90,24 @@ def test_matching_data_is_saved_once_and_gives_the_same_answers(sqlite_engine, c
     assert names(Directory(sqlite_engine).rank("cisco UC install plus custom ip phone apps", today=TODAY)) == built
 
 
+def test_the_saved_matching_data_keeps_the_cities_and_the_vocabularys_derived_sets(cache, monkeypatch):
+    from bot.matching.places import gazetteer
+
+    monkeypatch.setattr(persist, "_data", None)
+    built_vocab, built = persist.matching_data()
+    monkeypatch.setattr(persist, "_data", None)
+    vocab, loaded = persist.matching_data()  # from the file
+    assert loaded is gazetteer() and loaded is not built
+    for name in ("tucson", "new york", "frankfurt", "vegas"):
+        assert loaded.city_names[name] == built.city_names[name]
+        assert loaded.city_rows[loaded.city_names[name][0]] == built.city_rows[built.city_names[name][0]]
+    assert loaded.city_rows[loaded.city_names["tucson"][0]] == ("Tucson", "US", "US-AZ", 32.22174, -110.92648, 542629)
+    assert "no such place" not in loaded.city_names and len(loaded.city_rows) == len(built.city_rows) > 30_000
+    # Derived when the data was built, not at each start.
+    for name in ("known_tokens", "stem_concepts", "industry_tokens", "_stopword_stems"):
+        assert name in vars(vocab) and vars(vocab)[name] == getattr(built_vocab, name)
+
+
 def test_match_migrates_a_database_that_is_not_migrated_yet(tmp_path):
     engine = make_engine(f"sqlite:///{tmp_path / 'new.db'}")
     out = io.StringIO()

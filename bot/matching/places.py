@@ -12,8 +12,10 @@ import functools
 import math
 import re
 import threading
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 
@@ -75,6 +77,47 @@ CITY_NICKNAMES = {"nyc": "new york city", "philly": "philadelphia", "vegas": "la
 # Words after which a two-letter code names a place ("in PA", "across TX").
 CODE_PLACE_PREPOSITIONS = frozenset({"in", "near", "around", "across", "throughout", "from", "within", "outside",
                                      "inside", "to", "of", "covering", "serving", "statewide"})
+
+
+class PackedValues(Mapping):
+    """A read-only mapping whose values are kept as one string each and unpacked when read.
+
+    For the gazetteer's 34,000 cities: as tuples and lists they were a quarter of a million
+    objects that loading the saved matching data re-created at every start (15-25 ms of a
+    `partnerbot match`, bot.matching.persist), of which an ask reads a handful."""
+
+    __slots__ = ("_packed", "_unpack")
+
+    def __init__(self, values: Mapping, pack: Callable[[Any], str], unpack: Callable[[str], Any]) -> None:
+        self._packed = {key: pack(value) for key, value in values.items()}
+        self._unpack = unpack
+
+    def __getitem__(self, key: str) -> Any:
+        return self._unpack(self._packed[key])
+
+    def __contains__(self, key: object) -> bool:
+        return key in self._packed
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._packed)
+
+    def __len__(self) -> int:
+        return len(self._packed)
+
+
+_FIELD = "\x1f"  # the ASCII unit separator: in no place name
+
+
+def _pack_city_row(row: tuple[str, str, str | None, float, float, int]) -> str:
+    name, cc, sub, lat, lon, pop = row
+    if _FIELD in name:
+        raise ValueError(f"city name {name!r} holds the field separator")
+    return _FIELD.join((name, cc, sub or "", repr(lat), repr(lon), str(pop)))
+
+
+def _unpack_city_row(packed: str) -> tuple[str, str, str | None, float, float, int]:
+    name, cc, sub, lat, lon, pop = packed.split(_FIELD)
+    return name, cc, sub or None, float(lat), float(lon), int(pop)
 
 
 class Gazetteer:
@@ -146,27 +189,27 @@ class Gazetteer:
                 self.macro_names[_norm(str(alias))] = name
 
         # cities
-        self.city_rows: dict[str, tuple] = {}
-        self.city_names: dict[str, list[str]] = {}
+        city_rows: dict[str, tuple] = {}
+        city_names: dict[str, list[str]] = {}
         ids, lats, lons = [], [], []
         for gid, c in gc.get_cities().items():
             sub = f"US-{c['admin1code']}" if c["countrycode"] == "US" and c.get("admin1code") else None
-            self.city_rows[gid] = (c["name"], c["countrycode"], sub, float(c["latitude"]),
-                                   float(c["longitude"]), int(c["population"]))
-            self.city_names.setdefault(_norm(c["name"]), []).append(gid)
+            city_rows[gid] = (c["name"], c["countrycode"], sub, float(c["latitude"]), float(c["longitude"]),
+                              int(c["population"]))
+            city_names.setdefault(_norm(c["name"]), []).append(gid)
             ids.append(gid)
             lats.append(c["latitude"])
             lons.append(c["longitude"])
         # "Frankfurt" for Frankfurt am Main, "New York" for New York City: the leading words of a
         # large city's name, unless a city of its own bears them.
         aliases: dict[str, list[str]] = {}
-        for gid, (name, _cc, _sub, _lat, _lon, pop) in self.city_rows.items():
+        for gid, (name, _cc, _sub, _lat, _lon, pop) in city_rows.items():
             words = _norm(name).split()
             if pop < 100_000 or len(words) < 2:
                 continue
             for k in range(1, len(words)):
                 prefix = " ".join(words[:k])
-                if len(prefix) >= 5 and prefix not in self.city_names:
+                if len(prefix) >= 5 and prefix not in city_names:
                     aliases.setdefault(prefix, []).append(gid)
         # Language names ("translated into Spanish") are not places, whatever city they begin.
         # Languages people ask translation for ("Portuguese"): the major ones (with a two-letter
@@ -176,18 +219,18 @@ class Gazetteer:
             if hasattr(lang, "alpha_2") and " " not in lang.name and len(lang.name) >= 4)
         for prefix, gids in aliases.items():
             if prefix not in self.language_words:
-                self.city_names[prefix] = gids
+                city_names[prefix] = gids
         for nickname, full in CITY_NICKNAMES.items():
-            if full in self.city_names and nickname not in self.city_names:
-                self.city_names[nickname] = list(self.city_names[full])
-        for gids in self.city_names.values():
-            gids.sort(key=lambda g: -self.city_rows[g][5])
+            if full in city_names and nickname not in city_names:
+                city_names[nickname] = list(city_names[full])
+        for gids in city_names.values():
+            gids.sort(key=lambda g: -city_rows[g][5])
         self._city_ids = ids
         self._city_lat = np.radians(np.array(lats, dtype=np.float64))
         self._city_lon = np.radians(np.array(lons, dtype=np.float64))
         # US state centroids from their cities, population-weighted (for "nearby" distances).
         acc: dict[str, list[float]] = {}
-        for name, cc, sub, lat, lon, pop in self.city_rows.values():
+        for name, cc, sub, lat, lon, pop in city_rows.values():
             if sub:
                 a = acc.setdefault(sub, [0.0, 0.0, 0.0])
                 a[0] += lat * pop
@@ -198,6 +241,9 @@ class Gazetteer:
             len(n.split()) for n in [*self.country_names, *self.macro_names, *self.sub_names, *self.global_names]
         )
         self.max_name_words = max(self.max_name_words, 4)
+        # Name, country, US state, latitude, longitude, population by geonames id; ids by name.
+        self.city_rows = PackedValues(city_rows, _pack_city_row, _unpack_city_row)
+        self.city_names = PackedValues(city_names, " ".join, str.split)  # ids are digits
 
     # -- places ---------------------------------------------------------------------------
     def _macros_containing(self, country: str | None, sub: str | None) -> set[str]:
