@@ -359,7 +359,7 @@ def propagation_delay(ports: list[int], fake: FakeSlack, db_url: str, owner: str
                      f"{saved - started:.2f} s)")
 
 
-def peak_rss_mb(pid: int) -> float:
+def _own_peak_rss_mb(pid: int) -> float:
     try:
         for line in Path(f"/proc/{pid}/status").read_text().splitlines():
             if line.startswith("VmHWM:"):
@@ -367,6 +367,33 @@ def peak_rss_mb(pid: int) -> float:
     except OSError:
         pass
     return float("nan")
+
+
+def _children(pid: int) -> list[int]:
+    out: list[int] = []
+    for task in Path(f"/proc/{pid}/task").glob("*"):
+        try:
+            out += [int(c) for c in (task / "children").read_text().split()]
+        except OSError:
+            pass
+    return out
+
+
+def peak_rss_mb(pid: int) -> tuple[float, str]:
+    """Peak resident memory of `serve` and of its ranking workers (children), summed: an upper
+    bound of what they held at once (pages of shared libraries count once per process)."""
+    parts = [("serve", _own_peak_rss_mb(pid))] + [(_role(c), _own_peak_rss_mb(c)) for c in _children(pid)]
+    total = sum(mb for _, mb in parts)
+    detail = " (" + " + ".join(f"{role} {mb:.0f}" for role, mb in parts) + ")" if len(parts) > 1 else ""
+    return total, f"{total:.0f} MB{detail}"
+
+
+def _role(pid: int) -> str:
+    try:
+        cmdline = Path(f"/proc/{pid}/cmdline").read_text(errors="replace")
+    except OSError:
+        return "child"
+    return "multiprocessing's resource tracker" if "resource_tracker" in cmdline else "ranking worker"
 
 
 def log_lines(log_path: Path) -> int:
@@ -504,7 +531,7 @@ def main(argv: list[str] | None = None) -> int:
             restart_healthy = time.monotonic() - started
             _ack, answer, _ = ask_and_wait(ports[0], fake, askers[0], ASKS[1], timeout=600)
             restart = (restart_healthy, restart_healthy + answer, build_log(logs[0].with_suffix(".restart.log")),
-                       peak_rss_mb(procs[0].pid))
+                       peak_rss_mb(procs[0].pid)[1])
 
         ms = [s * 1000 for s in sequential]
         ack_ms = [a * 1000 for a in results.ack]
@@ -518,7 +545,7 @@ def main(argv: list[str] | None = None) -> int:
               f"({built})")
         if restart:
             print(f"  after a restart: healthy in {restart[0]:.1f} s, first answer {restart[1]:.1f} s after start "
-                  f"({restart[2]}; peak resident memory {restart[3]:.0f} MB)")
+                  f"({restart[2]}; peak resident memory {restart[3]})")
         print(f"  time-to-results, one at a time ({len(ms)}): p50 {percentile(ms, 50):.0f} ms  "
               f"p95 {percentile(ms, 95):.0f} ms  max {max(ms):.0f} ms")
         if naive:
@@ -538,7 +565,7 @@ def main(argv: list[str] | None = None) -> int:
               f"p99 {percentile(ack_ms, 99):.0f}  max {max(ack_ms, default=float('nan')):.0f}")
         print(f"    errors {sum(results.errors.values())} {dict(results.errors) or ''}; lost {len(lost)}; "
               f"duplicated {len(duplicated)}")
-        print(f"  serve peak resident memory:               {', '.join(f'{m:.0f} MB' for m in peaks)}")
+        print(f"  serve peak resident memory:               {', '.join(text for _mb, text in peaks)}")
         print(f"  longest GC pause in serve while asked:    {'; '.join(gc_pauses)} (from start: {gc_start})")
         if propagation is not None:
             print(f"  replica propagation (edit via one, seen in the other's answers): {propagation:.2f} s")

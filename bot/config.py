@@ -91,6 +91,8 @@ class Settings(BaseSettings):
     metrics_enabled: bool = _env("METRICS", True)
     log_format: str = _env("LOG_FORMAT", "text")
     shutdown_grace_s: float = _env("SHUTDOWN_GRACE_S", 10.0)
+    # Processes that rank asks beside `serve` (bot/matching/rankers.py); None: `auto`.
+    ranking_workers: int | None = _env("RANKING_WORKERS", None)
 
     def __init__(self, **values: Any) -> None:
         try:
@@ -328,6 +330,16 @@ def _int(name: str, *, low: int, high: int):
     return parse
 
 
+def _auto_or_int(raw: str, name: str, *, low: int, high: int) -> int | None:
+    if raw.lower() == "auto":
+        return None
+    try:
+        value = int(raw)
+    except ValueError:
+        raise ConfigError(f"{name} is malformed: {raw!r} is neither auto nor a whole number") from None
+    return _int(name, low=low, high=high)(str(value))
+
+
 def _seconds(name: str, *, low: float = 0.0, high: float = 3600.0):
     def parse(raw: str) -> float:
         try:
@@ -363,4 +375,5 @@ _PARSERS = {
     "metrics_enabled": lambda raw: _choice("METRICS", ("on", "off"))(raw) == "on",
     "log_format": _choice("LOG_FORMAT", ("text", "json")),
     "shutdown_grace_s": _seconds("SHUTDOWN_GRACE_S"),
+    "ranking_workers": lambda raw: _auto_or_int(raw, "RANKING_WORKERS", low=0, high=16),
 }

@@ -53,4 +53,7 @@ def serve(settings: Settings, assemble) -> int:
         if scheduler.running:
             scheduler.shutdown(wait=False)
         ctx.executor.shutdown(wait=False, cancel_futures=False)
+        ranker = ctx.services.get("ranker")
+        if ranker is not None:
+            ranker.close(wait=False)
     return 0

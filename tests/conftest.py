@@ -179,6 +179,9 @@ class BotHarness:
         if scheduler is not None and scheduler.running:
             scheduler.shutdown(wait=False)
         self.ctx.executor.shutdown(wait=True)
+        ranker = self.ctx.services.get("ranker")
+        if ranker is not None:  # ranking worker processes (RANKING_WORKERS)
+            ranker.close()
 
 
 def start_bot(fake: FakeSlack, db: str, *, clock: FakeClock | None = None, **env: str) -> BotHarness:

@@ -204,6 +204,16 @@ class Directory:
         seqs = reads.current(conn)
         return self._current(conn, seqs), self._open_counts(conn, seqs)
 
+    def state_at(self, seqs: dict[str, int]) -> tuple[Snapshot, dict[int, int]]:
+        """`state()` for sequences another process read (a ranking worker's asks): no round trip
+        when the snapshot and the counts are those of `seqs`."""
+        snap, counts = self._snapshot, self._open
+        if (snap is not None and counts is not None and snap.seq == seqs.get(reads.COMPANY, 0)
+                and counts.seq == seqs.get(reads.INTRODUCTION, 0)):
+            return snap, counts.counts
+        with self.engine.connect() as conn:
+            return self._current(conn, seqs), self._open_counts(conn, seqs)
+
     def rank(self, text: str, *, today: date, exclude_company_id: int | None = None, max_open: int | None = None,
              top: int = 5, industry: str | None = None, region: str | None = None,
              state: tuple[Snapshot, dict[int, int]] | None = None) -> Ranking:

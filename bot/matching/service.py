@@ -11,6 +11,7 @@ from sqlmodel import select
 from bot.context import BotContext
 from bot.matching import persist
 from bot.matching.directory import get_directory
+from bot.matching.rankers import InProcessRanker, get_ranker, start_ranker
 from bot.matching.scorer import Ranking
 from models import reads
 from models.asks import insert_ask
@@ -35,15 +36,19 @@ WARM_UP_FROM = 5_000  # profiles; below this the first ask builds the index in w
 
 
 def warm_up(ctx: BotContext) -> None:
-    """At start: load the vocabulary and places in the background (no database work), and on a
-    large directory build the index in the background too, so the first ask is fast."""
+    """At start: choose where asks are ranked (bot/matching/rankers.py: a large directory in a
+    worker process, which loads the index at once); ranking here, load the vocabulary and
+    places in the background (no database work), and on a large directory build the index in
+    the background too, so the first ask is fast."""
     try:
         with session_scope(ctx.engine) as session:
             count = session.exec(select(func.count()).select_from(Company)).one()
     except Exception:  # the database may be down at start: the first ask builds it
         log.warning("matching warm-up: cannot count profiles", exc_info=True)
         count = 0
-    ctx.executor.submit(_warm, ctx, count >= WARM_UP_FROM)
+    ranker = start_ranker(ctx.services, ctx.engine, ctx.settings, profiles=count)
+    if isinstance(ranker, InProcessRanker):
+        ctx.executor.submit(_warm, ctx, count >= WARM_UP_FROM)
 
 
 def _warm(ctx: BotContext, build_index: bool) -> None:
@@ -60,13 +65,13 @@ def answer_ask(ctx: BotContext, *, user_id: str, text: str, industry: str | None
     """Two round trips to the database in SQLAlchemy Core: one read (the asker's company, the
     directory's change check) before ranking, one write (the Ask row, and which shown partners
     have a Slack user) after; no connection is held while the ask waits for a ranking slot."""
-    directory = get_directory(ctx.services, ctx.engine)
+    ranker = get_ranker(ctx.services, ctx.engine)
     with ctx.engine.connect() as conn:
         own_id = reads.company_id_of_user(conn, user_id)
-        state = directory.state(conn)
+        state = ranker.state(conn)
     now = ctx.clock.now()
-    ranking = directory.rank(text, today=now.date(), exclude_company_id=own_id, max_open=ctx.settings.max_open_intros,
-                             top=top, industry=industry, region=region, state=state)
+    ranking = ranker.rank(text, state=state, today=now.date(), exclude_company_id=own_id,
+                          max_open=ctx.settings.max_open_intros, top=top, industry=industry, region=region)
     results = [
         {"company_id": m.company_id, "company": m.company, "score": m.score, "partner_type": m.partner_type,
          "reasons": m.reasons, "covers": [ranking.ask.needs[i].text for i in m.covers],

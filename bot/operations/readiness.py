@@ -48,18 +48,18 @@ class Readiness:
 
     def _index_loaded(self) -> bool:
         """Loaded at least once; each probe also brings it up to date in the background."""
-        from bot.matching.directory import SERVICE_KEY as DIRECTORY, get_directory
+        from bot.matching.rankers import get_ranker
 
-        directory = self.ctx.services.get(DIRECTORY)
-        loaded = directory is not None and directory.loaded is not None
+        ranker = get_ranker(self.ctx.services, self.ctx.engine)
+        loaded = ranker.loaded_seq is not None
         with self._lock:
             if self._index_work is None or self._index_work.done():
-                self._index_work = self.ctx.executor.submit(self._sync_index, get_directory)
+                self._index_work = self.ctx.executor.submit(self._sync_index, ranker)
         return loaded
 
-    def _sync_index(self, get_directory) -> None:
+    def _sync_index(self, ranker) -> None:
         try:
-            get_directory(self.ctx.services, self.ctx.engine).sync()
+            ranker.sync()
             self.ctx.services["index_checked_at"] = time.monotonic()
         except Exception:  # the database may be down: reported as such
             log.warning("readiness: matching index not loaded", exc_info=True)

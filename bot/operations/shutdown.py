@@ -39,8 +39,14 @@ def drain(ctx, *, scheduler=None, grace_s: float) -> int:
     waits = []
     if scheduler is not None and scheduler.running:
         waits.append(lambda: scheduler.shutdown(wait=True))
-    waits += [lambda: ctx.listener_executor.shutdown(wait=True, cancel_futures=True),
-              lambda: ctx.executor.shutdown(wait=True, cancel_futures=True)]
+    ranker = ctx.services.get("ranker")
+
+    def slow_work() -> None:
+        ctx.executor.shutdown(wait=True, cancel_futures=True)
+        if ranker is not None:  # the ranking workers, once no answer can ask them anything more
+            ranker.close(wait=True)
+
+    waits += [lambda: ctx.listener_executor.shutdown(wait=True, cancel_futures=True), slow_work]
     threads = [threading.Thread(target=w, daemon=True, name="drain") for w in waits]
     for t in threads:
         t.start()

@@ -148,12 +148,12 @@ class _DatabaseFigures:
 
 def index_changes_behind(ctx) -> int | None:
     """Changes of the company table the loaded index has not applied (None: no index loaded)."""
-    from bot.matching.directory import SERVICE_KEY as DIRECTORY
+    from bot.matching.rankers import SERVICE_KEY as RANKER
     from models import changes
 
-    directory = ctx.services.get(DIRECTORY)
-    snapshot = directory.loaded if directory is not None else None
-    if snapshot is None:
+    ranker = ctx.services.get(RANKER)
+    loaded_seq = ranker.loaded_seq if ranker is not None else None
+    if loaded_seq is None:
         return None
     with ctx.engine.connect() as conn:
-        return max(0, changes.current(conn).get(changes.COMPANY, 0) - snapshot.seq)
+        return max(0, changes.current(conn).get(changes.COMPANY, 0) - loaded_seq)
