@@ -3,6 +3,8 @@ and the terms of each need."""
 
 from __future__ import annotations
 
+import functools
+
 import hashlib
 import re
 from dataclasses import dataclass, field, replace
@@ -37,7 +39,7 @@ class ParsedAsk:
     # What the asker says they do not want ("not a training course", "NOT another consultant").
     excluded: list[Term] = field(default_factory=list)
 
-    @property
+    @functools.cached_property  # asked for every candidate's tie-break
     def key(self) -> str:
         return " ".join(tokens(self.text))
 

@@ -383,12 +383,16 @@ class DirectoryIndex:
         return ok
 
     def top_slots(self, scores: np.ndarray, k: int) -> list[int]:
-        nonzero = np.count_nonzero(scores > 0)
-        k = min(k, int(nonzero))
+        """The `k` slots of highest positive score, best first; between equal scores the lower
+        slot first, also where the k-th place is shared (so which of them make the cut is not
+        left to the selection algorithm)."""
         if k <= 0:
             return []
-        if k < len(scores):
-            idx = np.argpartition(-scores, k - 1)[:k]
-        else:
-            idx = np.arange(len(scores))
-        return [int(i) for i in idx[np.argsort(-scores[idx], kind="stable")] if scores[i] > 0]
+        slots = np.flatnonzero(scores > 0)  # ascending: the lower slot first among equals
+        if len(slots) > k:
+            values = scores[slots]
+            kth = np.partition(values, len(values) - k)[len(values) - k]  # the k-th highest score
+            above = slots[values > kth]
+            slots = np.concatenate([above, slots[values == kth][: k - len(above)]])
+            slots.sort()
+        return slots[np.argsort(-scores[slots], kind="stable")].tolist()

@@ -169,8 +169,7 @@ class LexicalIndex:
                 continue
             slots = np.frombuffer(p.slots, dtype=np.int32)
             tf = np.frombuffer(p.tf, dtype=np.float32)
-            live = self.doc_len[slots] > 0
-            s, f = slots[live], tf[live]
-            acc[s] += np.float32(idf) * f * (self.k1 + 1.0) / (f + norm[s])
+            acc[slots] += np.float32(idf) * tf * np.float32(self.k1 + 1.0) / (tf + norm[slots])
             del slots, tf
+        acc[self.doc_len[:n] <= 0] = 0.0  # a removed profile's postings stay until compaction
         return acc

@@ -54,6 +54,13 @@ class ProfileAnalysis:
     places: list[tuple[str, Place]] = field(default_factory=list)  # (entry as typed, place)
     # term key -> where it occurs: [(field, phrase, the term as the partner wrote it, factor)]
     where: dict[str, list[tuple[str, str, Term, float]]] = field(default_factory=dict)
+    # The vocabulary's modes ("training", "resale") that are terms of their own in a phrase:
+    # mode key -> {(field, phrase)}. Most profiles have none (precise scoring asks for every candidate).
+    mode_phrases: dict[str, frozenset[tuple[str, str]]] = field(default_factory=dict)
+    # term key -> in how many distinct phrases it occurs (evidence depth)
+    phrase_counts: dict[str, int] = field(default_factory=dict)
+    # the capability phrases' tokens, joined (surface similarity with a need)
+    capability_texts: tuple[str, ...] = ()
 
 
 def term_kind(key: str, vocab: Vocabulary) -> str:
@@ -104,6 +111,12 @@ def analyze_profile(rec: ProfileRecord, vocab: Vocabulary, gaz: Gazetteer,
     out.term_weights = weights
     out.words = frozenset(words)
     out.raw_tokens = frozenset(raw)
+    # Only where the mode is a term of its own ("training courses"), not a word inside another
+    # concept's term ("security awareness training" is a kind of security work).
+    out.mode_phrases = {m: frozenset((fname, phrase) for fname, phrase, _pt, f in out.where[m] if f >= 1.0)
+                        for m in vocab.mode_keys if m in out.where}
+    out.phrase_counts = {k: len({phrase for _f, phrase, _t, _x in v}) for k, v in out.where.items()}
+    out.capability_texts = tuple(" ".join(tokens(phrase)) for phrase, _ in out.phrases.get("capabilities", ()))
     for entry in rec.regions:
         for place in gaz.resolve_entry(entry):
             out.places.append((entry, place))

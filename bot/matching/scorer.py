@@ -18,7 +18,7 @@ from bot.matching.explain import MAX_REASONS, TermHit, as_typed  # noqa: F401 (c
 from bot.matching.lexical import query_terms
 from bot.matching.places import Place, distance_km
 from bot.matching.semantic import encoder
-from bot.matching.profile import ProfileAnalysis, analyze_profile, term_kind
+from bot.matching.profile import ProfileAnalysis, ProfileRecord, analyze_profile, term_kind
 from bot.matching.textnorm import Term, tokens
 from bot.matching.weights import WEIGHTS, Weights
 
@@ -101,20 +101,24 @@ class AnalysisCache:
 
     def __init__(self, size: int = 4096) -> None:
         self.size = size
-        self._items: OrderedDict[tuple, ProfileAnalysis] = OrderedDict()
+        self._items: OrderedDict[int, tuple[ProfileRecord, ProfileAnalysis]] = OrderedDict()
         self._lock = threading.Lock()
 
     def get(self, index: DirectoryIndex, slot: int) -> ProfileAnalysis:
+        # Records are immutable and replaced when their row changes: the record object itself is
+        # the key (by identity: hashing all its fields for every candidate costs more), kept in
+        # the entry so its id is not reused while cached.
         rec = index.records[slot]
-        key = (rec.company_id, rec.updated_at, hash(rec))
+        key = id(rec)
         with self._lock:  # asks rank concurrently (bot.matching.directory)
             hit = self._items.get(key)
-            if hit is not None:
+            if hit is not None and hit[0] is rec:
                 self._items.move_to_end(key)
-                return hit
+                return hit[1]
         analysis = analyze_profile(rec, index.vocab, index.gaz, index._phrase_cache)
         with self._lock:
-            self._items[key] = analysis
+            self._items[key] = (rec, analysis)
+            self._items.move_to_end(key)
             if len(self._items) > self.size:
                 self._items.popitem(last=False)
         return analysis
@@ -123,9 +127,7 @@ class AnalysisCache:
 def _other_work_phrases(a: ProfileAnalysis, unasked_modes: frozenset[str]) -> set[tuple[str, str]]:
     """The partner's phrases about another kind of work than the ask's ("Kubernetes training
     courses" when the ask does not ask for training)."""
-    # Only where the mode is a term of its own ("training courses"), not a word inside another
-    # concept's term ("security awareness training" is a kind of security work).
-    return {(fname, phrase) for m in unasked_modes for fname, phrase, _pt, f in a.where.get(m, ()) if f >= 1.0}
+    return {fp for m, phrases in a.mode_phrases.items() if m in unasked_modes for fp in phrases}
 
 
 def _term_hits(index: DirectoryIndex, a: ProfileAnalysis, terms: list[Term],
@@ -198,11 +200,6 @@ def _need_plan(index: DirectoryIndex, need: Need, context: list[Term], w: Weight
                      need_text=" ".join(tokens(need.norm)))
 
 
-@functools.lru_cache(maxsize=1 << 16)  # a candidate's capability phrases, for every need of every ask
-def _phrase_text(phrase: str) -> str:
-    return " ".join(tokens(phrase))
-
-
 def _relevance(index: DirectoryIndex, a: ProfileAnalysis, need: Need, context: list[Term],
                w: Weights = WEIGHTS, unasked_modes: frozenset[str] = frozenset(),
                plan: _NeedPlan | None = None) -> tuple[float, list[TermHit]]:
@@ -216,9 +213,9 @@ def _relevance(index: DirectoryIndex, a: ProfileAnalysis, need: Need, context: l
     missed_context = sum(tw * (1.0 - hits[n].weight) for tw, n in zip(plan.context_weights, plan.context, strict=True))
     context_factor = 1.0 - min(w.context_cap, missed_context / plan.mass)
     # More evidence (the same need met in several phrases) edges a partner ahead of a tie.
-    depth = sum(min(2, len({w[1] for w in a.where.get(h.term.key, ())}) - 1) for h in hits if h.weight > 0)
-    best_phrase = max((fuzz.token_set_ratio(plan.need_text, _phrase_text(p)) for p, _ in a.phrases.get("capabilities", ())),
-                      default=0.0)
+    depth = sum(min(2, a.phrase_counts.get(h.term.key, 0) - 1) for h in hits if h.weight > 0)
+    closest = process.extractOne(plan.need_text, a.capability_texts, scorer=fuzz.token_set_ratio, processor=None)
+    best_phrase = closest[1] if closest is not None else 0.0
     # Convex: a need half covered is a weak match, not a middling one.
     rel = (coverage * (1.0 - w.fuzzy_share + w.fuzzy_share * best_phrase / 100.0)) ** w.sharpness * context_factor
     if not any(h.weight > 0 and h.field != "industries" for h in hits):
