@@ -157,3 +157,35 @@ def test_ranking_workers_setting():
     for bad, why in [("two", "neither auto nor a whole number"), ("-1", "outside 0..16"), ("99", "outside 0..16")]:
         with pytest.raises(ConfigError, match=f"RANKING_WORKERS is malformed: .*{why}"):
             Settings.from_mapping({"RANKING_WORKERS": bad})
+
+
+def test_a_worker_exits_when_the_serving_process_is_killed(directory_db, tmp_path):
+    """`serve` killed outright (SIGKILL, out of memory): its worker does not linger holding an index."""
+    import subprocess
+    import sys
+
+    engine, _ids = directory_db
+    script = tmp_path / "serving.py"
+    script.write_text(
+        "import time\n"
+        "from bot.config import Settings\n"
+        "from bot.matching import rankers, worker\n"
+        "if __name__ == '__main__':  # spawned workers import this file again\n"
+        f"    config = worker.WorkerConfig(database_url={engine.url.render_as_string(hide_password=False)!r},"
+        " timeouts=Settings().db_timeouts)\n"
+        "    ranker = rankers.WorkerRanker(config)\n"
+        "    print(ranker.a_worker_pid(), flush=True)\n"
+        "    time.sleep(60)\n")
+    repo = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+    proc = subprocess.Popen([sys.executable, str(script)], stdout=subprocess.PIPE, text=True, cwd=repo,
+                            env={**os.environ, "PYTHONPATH": repo})
+    try:
+        pid = int(proc.stdout.readline())
+        assert _alive(pid)
+    finally:
+        proc.kill()
+        proc.wait()
+    deadline = time.monotonic() + 10
+    while _alive(pid) and time.monotonic() < deadline:
+        time.sleep(0.1)
+    assert not _alive(pid)

@@ -12,6 +12,8 @@ import logging
 import os
 import signal
 import sys
+import threading
+import time
 from dataclasses import dataclass
 from datetime import date
 
@@ -42,6 +44,9 @@ def start(config: WorkerConfig) -> None:
     # that died of it would fail the asks in flight instead of finishing them.
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     signal.signal(signal.SIGTERM, signal.SIG_IGN)
+    # ... and a worker never outlives it, even one killed outright: the pool's pipe would not
+    # tell (a worker holds both of its ends), so the worker watches for being orphaned.
+    threading.Thread(target=_exit_when_orphaned, args=(os.getppid(),), daemon=True, name="orphan-watch").start()
     logging.basicConfig(level=config.log_level, stream=sys.stderr,
                         format=f"%(asctime)s %(levelname)s %(name)s [ranking worker {os.getpid()}]: %(message)s")
     if config.log_format == "json":
@@ -59,6 +64,12 @@ def start(config: WorkerConfig) -> None:
         _directory.sync()
     except Exception:  # the database may be down at start
         log.warning("ranking worker: could not load the index at start; the first ask will", exc_info=True)
+
+
+def _exit_when_orphaned(parent: int, every_s: float = 1.0) -> None:
+    while os.getppid() == parent:
+        time.sleep(every_s)
+    os._exit(0)
 
 
 def rank(text: str, seqs: dict[str, int], *, today: date, exclude_company_id: int | None, max_open: int | None,
