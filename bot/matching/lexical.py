@@ -91,6 +91,7 @@ class LexicalIndex:
         self.total_len = 0.0
         self.docs = 0
         self._owned: set[str] | None = None  # in a fork: the postings it has copied
+        self._term_scores: dict[str, tuple[tuple, np.ndarray]] = {}  # see `_term_score`
 
     def fork(self) -> LexicalIndex:
         """A copy to change while readers keep using this one; postings are copied on first write."""
@@ -99,7 +100,16 @@ class LexicalIndex:
         new.postings, new.df, new.terms_of = dict(self.postings), Counter(self.df), dict(self.terms_of)
         new.doc_len = self.doc_len.copy()
         new._owned = set()
+        new._term_scores = {}
         return new
+
+    def __getstate__(self) -> dict:
+        # The term scores are a cache (rebuilt on use) that asks may fill while the index is saved.
+        return {k: v for k, v in self.__dict__.items() if k != "_term_scores"}
+
+    def __setstate__(self, state: dict) -> None:
+        self.__dict__.update(state)
+        self._term_scores = {}
 
     def _writable(self, key: str) -> _Postings:
         p = self.postings.get(key)
@@ -160,16 +170,36 @@ class LexicalIndex:
         acc = np.zeros(n, dtype=np.float32)
         if self.docs <= 0:
             return acc
-        avg = self.total_len / self.docs
-        norm = self.k1 * (1.0 - self.b + self.b * self.doc_len[:n] / max(avg, 1e-6))
+        norm: list[np.ndarray] = []  # the length normalisation, worked out for the first term not remembered
+
+        def length_norm() -> np.ndarray:
+            if not norm:
+                avg = self.total_len / self.docs
+                norm.append(self.k1 * (1.0 - self.b + self.b * self.doc_len[:n] / max(avg, 1e-6)))
+            return norm[0]
+
         for key in keys:
             p = self.postings.get(key)
             idf = self.idf(key)
             if p is None or idf <= 0:
                 continue
             slots = np.frombuffer(p.slots, dtype=np.int32)
-            tf = np.frombuffer(p.tf, dtype=np.float32)
-            acc[slots] += np.float32(idf) * tf * np.float32(self.k1 + 1.0) / (tf + norm[slots])
-            del slots, tf
+            acc[slots] += self._term_score(key, p, slots, idf, length_norm)
+            del slots
         acc[self.doc_len[:n] <= 0] = 0.0  # a removed profile's postings stay until compaction
         return acc
+
+    def _term_score(self, key: str, p: _Postings, slots: np.ndarray, idf: float, length_norm) -> np.ndarray:
+        """A term's BM25 score in each document of its postings. Remembered while the index is
+        as it was (a published index never changes; the stamp catches one changed in place):
+        common terms have postings of tens of thousands of documents at 100k profiles."""
+        stamp = (len(slots), self.docs, self.total_len, self.df.get(key, 0))
+        cached = self._term_scores.get(key)
+        if cached is not None and cached[0] == stamp:
+            return cached[1]
+        tf = np.frombuffer(p.tf, dtype=np.float32)
+        score = np.float32(idf) * tf * np.float32(self.k1 + 1.0) / (tf + length_norm()[slots])
+        del tf
+        if len(slots) >= 256:  # small postings cost less to score than to remember
+            self._term_scores[key] = (stamp, score)
+        return score
