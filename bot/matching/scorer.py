@@ -134,23 +134,27 @@ def _term_hits(index: DirectoryIndex, a: ProfileAnalysis, terms: list[Term],
                unasked_modes: frozenset[str] = frozenset(), w: Weights = WEIGHTS,
                field_weights: list | None = None) -> list[TermHit]:
     hits = []
-    other_work = _other_work_phrases(a, unasked_modes) if unasked_modes else set()
+    other_work = _other_work_phrases(a, unasked_modes) if unasked_modes else None
     for n, t in enumerate(terms):
         weights = field_weights[n] if field_weights is not None else WEIGHTS.field_weights[term_kind(t.key, index.vocab)]
-        best = TermHit(t, 0.0)
-        for fname, phrase, pt, factor in a.where.get(t.key, ()):
-            if (fname, phrase) in other_work:
+        best, where = 0.0, None  # the hit is made once, for the best place (a candidate has many terms)
+        for found in a.where.get(t.key, ()):
+            fname, phrase, _pt, factor = found
+            if other_work and (fname, phrase) in other_work:
                 factor *= w.mode_factor
-            if weights[fname] * factor > best.weight:
-                best = TermHit(t, weights[fname] * factor, fname, phrase, pt)
-        if best.weight == 0 and t.key.startswith("w:") and len(t.key) >= 7 and a.words:
+            if weights[fname] * factor > best:
+                best, where = weights[fname] * factor, found
+        if where is not None:
+            hits.append(TermHit(t, best, where[0], where[1], where[2]))
+            continue
+        if t.key.startswith("w:") and len(t.key) >= 7 and a.words:
             # A second chance for a misspelling the directory-wide correction did not fix.
             found = process.extractOne(t.key[2:], a.words, scorer=fuzz.ratio, score_cutoff=85)
             if found:
                 for fname, phrase, pt, factor in a.where.get(f"w:{found[0]}", ()):
-                    if 0.8 * factor * weights[fname] > best.weight:
-                        best = TermHit(t, 0.8 * factor * weights[fname], fname, phrase, pt, fuzzy_word=found[0])
-        hits.append(best)
+                    if 0.8 * factor * weights[fname] > best:
+                        best, where = 0.8 * factor * weights[fname], (fname, phrase, pt, found[0])
+        hits.append(TermHit(t, best, *where[:3], fuzzy_word=where[3]) if where is not None else TermHit(t, 0.0))
     return hits
 
 

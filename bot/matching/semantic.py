@@ -236,15 +236,18 @@ class PhraseVectors:
         out = np.zeros(len(slots), dtype=np.float32)
         if not len(slots):
             return out
-        starts = [self.slot_start[s] for s in slots]
-        counts = [self.slot_count[s] for s in slots]
-        gathered = [r for st, c in zip(starts, counts, strict=True) for r in self.rows[st:st + c]]
-        if not gathered:
+        picked = np.asarray(slots, dtype=np.int64)
+        starts = np.frombuffer(self.slot_start, dtype=np.int64)[picked]
+        counts = np.frombuffer(self.slot_count, dtype=np.int32)[picked].astype(np.int64)
+        total = int(counts.sum())
+        if not total:
             return out
+        # Every row of every slot at once: row k of slot i is rows[starts[i] + k].
+        offsets = np.cumsum(counts) - counts
+        gathered = np.frombuffer(self.rows, dtype=np.int32)[np.repeat(starts - offsets, counts) + np.arange(total)]
         sims = self.vectors[gathered].astype(np.float32) @ query
-        has = np.array(counts) > 0
-        offsets = np.concatenate(([0], np.cumsum(counts)[:-1]))[has]
-        out[has] = np.maximum.reduceat(sims, offsets)
+        has = counts > 0
+        out[has] = np.maximum.reduceat(sims, offsets[has])
         return out
 
     def closest(self, query: np.ndarray, slot: int) -> tuple[float, str]:
