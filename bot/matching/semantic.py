@@ -51,7 +51,8 @@ def _mapped_table(path: Path, name: str = "embedding.weight") -> np.ndarray:
     if spec["dtype"] != "F16":
         raise RuntimeError(f"{path}: {name} is {spec['dtype']}, not float16")
     start, _end = spec["data_offsets"]
-    return np.memmap(path, dtype="<f2", mode="r", offset=8 + header_size + start, shape=tuple(spec["shape"]))
+    mapped = np.memmap(path, dtype="<f2", mode="r", offset=8 + header_size + start, shape=tuple(spec["shape"]))
+    return np.asarray(mapped)  # a plain array over the mapping: no memmap subclass in the hot loop
 
 
 class Encoder:
