@@ -129,3 +129,21 @@ def test_a_file_others_may_write_is_never_loaded(sqlite_engine, cache, caplog):
     again = Directory(sqlite_engine)
     assert "Calence" in names(again.rank("UC install in Tucson", today=TODAY))
     assert "not this user's own file" in caplog.text and "built in" in caplog.text
+
+
+def test_a_save_cut_short_leaves_no_file_behind_for_good(sqlite_engine, cache):
+    """A process stopped while saving leaves its temporary file; the next save removes one that
+    nobody has written to for a while, and leaves a fresh one (another replica's save) alone."""
+    import os
+    import time
+
+    tucson_directory(sqlite_engine)
+    path = persist.index_path(sqlite_engine.url.render_as_string(hide_password=False))
+    cache.mkdir(parents=True, exist_ok=True)
+    torn, fresh = (cache / f"{path.name}{suffix}.tmp" for suffix in ("abc123", "def456"))
+    torn.write_bytes(b"half a pickle")
+    fresh.write_bytes(b"being written")
+    old = time.time() - persist.TORN_AFTER_S - 60
+    os.utime(torn, (old, old))
+    started(sqlite_engine)
+    assert path.exists() and not torn.exists() and fresh.exists()

@@ -18,6 +18,7 @@ or write a file only costs the build. Files are the process's own (written atomi
 
 from __future__ import annotations
 
+import contextlib
 import gc
 import hashlib
 import logging
@@ -33,6 +34,7 @@ from pathlib import Path
 log = logging.getLogger(__name__)
 
 FORMAT = 1
+TORN_AFTER_S = 600  # a temporary file not written to for this long is a save cut short
 _PACKAGE = Path(__file__).resolve().parents[1]  # bot/
 # Skipped in the index's file: shared data saved once elsewhere, and caches rebuilt on use.
 _NOT_SAVED = ("vocab", "gaz", "_phrase_cache", "_corrector_words", "_known_words", "_term_weights",
@@ -175,5 +177,11 @@ def save_index(path: Path, index, seq: int, database: int, quiet: bool = False) 
     for older in path.parent.glob(path.name.rsplit("-", 1)[0] + "-*.pickle"):  # saved by other code
         if older != path:
             older.unlink(missing_ok=True)
+    # A save cut short (the process stopped while writing) leaves its temporary file: one that has
+    # not been written to for a while is nobody's (another replica may be writing its own now).
+    for torn in path.parent.glob(path.name.rsplit("-", 1)[0] + "-*.tmp"):
+        with contextlib.suppress(OSError):
+            if time.time() - torn.stat().st_mtime > TORN_AFTER_S:
+                torn.unlink()
     log.log(logging.DEBUG if quiet else logging.INFO, "directory: index of %d profiles saved to %s in %.1f s",
             index.live, path, time.perf_counter() - started)
