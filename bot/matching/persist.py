@@ -134,6 +134,9 @@ def matching_data():
         _data = load_vocabulary().derive(), places.gazetteer()
         if path:
             _write(path, {"vocabulary": _data[0], "gazetteer": _data[1], "common_words": textnorm.common_words()})
+            for older in folder.glob("matching-*.pickle"):  # of earlier versions of the code: never read again
+                if older != path:
+                    older.unlink(missing_ok=True)
         return _data
 
 
