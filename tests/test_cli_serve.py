@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 from sqlalchemy import inspect
 
-from models.db import make_engine
+from models.db import make_engine, upgrade
 from tests.conftest import BOT_TOKEN, SIGNING_SECRET, free_port
 
 pytestmark = pytest.mark.slow  # each test runs `partnerbot` in a subprocess
@@ -99,6 +99,64 @@ def test_serve_http_migrates_and_answers_healthz(tmp_path, fake_slack):
         except subprocess.TimeoutExpired:
             proc.kill()
             proc.wait()
+
+
+def test_serve_with_a_ranking_worker_answers_and_stops_with_it(tmp_path, fake_slack):
+    """The installed `partnerbot` script, as the container runs it, with RANKING_WORKERS=1: the
+    worker process (spawned: it imports the script again) ranks /findpartner, and SIGTERM ends both."""
+    from tests.matching_data import ASKER, tucson_directory
+    from tests.slackrequests import SlackRequester
+
+    db_url = f"sqlite:///{tmp_path / 'serve.db'}"
+    engine = make_engine(db_url)
+    upgrade(engine)
+    tucson_directory(engine)
+    engine.dispose()
+    port = free_port()
+    env = cli_env(db_url, PYTHONPATH=str(REPO), SLACK_BOT_TOKEN=BOT_TOKEN, SLACK_SIGNING_SECRET=SIGNING_SECRET,
+                  SLACK_API_BASE_URL=fake_slack.api_url, PORT=str(port), RANKING_WORKERS="1",
+                  PARTNERBOT_CACHE_DIR=str(tmp_path / "cache"))
+    script = Path(sys.executable).with_name("partnerbot")
+    proc = subprocess.Popen([str(script), "serve"], env=env, cwd=tmp_path, stdout=subprocess.PIPE,
+                            stderr=subprocess.STDOUT, text=True)
+    try:
+        slack = SlackRequester(f"http://127.0.0.1:{port}", SIGNING_SECRET, fake_slack)
+        deadline = time.monotonic() + 60
+        while time.monotonic() < deadline:
+            assert proc.poll() is None, f"serve exited early:\n{proc.stdout.read()}"
+            try:
+                if slack.get("/healthz").status == 200:
+                    break
+            except OSError:
+                time.sleep(0.2)
+        assert slack.command("/findpartner", "cisco uc install in tucson", user_id=ASKER).status == 200
+        answer = str(fake_slack.wait_for_response(timeout=60))
+        assert "Calence" in answer
+        workers = _children(proc.pid)
+        assert workers, "no ranking worker process"
+    finally:
+        proc.terminate()
+        try:
+            out, _ = proc.communicate(timeout=20)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            out, _ = proc.communicate()
+    assert "ranking in 1 worker process" in out
+    assert "Traceback" not in out, out[-3000:]
+    deadline = time.monotonic() + 10
+    while any(Path(f"/proc/{pid}").exists() for pid in workers) and time.monotonic() < deadline:
+        time.sleep(0.1)
+    assert not any(Path(f"/proc/{pid}").exists() for pid in workers), "a worker outlived serve"
+
+
+def _children(pid: int) -> list[int]:
+    out: list[int] = []
+    for task in Path(f"/proc/{pid}/task").glob("*"):
+        try:
+            out += [int(c) for c in (task / "children").read_text().split()]
+        except OSError:
+            pass
+    return out
 
 
 def test_serve_without_token_stops_with_one_clear_line(tmp_path):
