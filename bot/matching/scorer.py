@@ -214,6 +214,8 @@ def _relevance(index: DirectoryIndex, a: ProfileAnalysis, need: Need, context: l
     if plan.core_mass <= 0:
         return 0.0, []
     coverage = sum(cw * hits[n].weight for cw, n in zip(plan.core_weights, plan.core, strict=True)) / plan.core_mass
+    if coverage <= 0:  # none of the need's core in this profile: 0 whatever the rest (a multi-need
+        return 0.0, hits  # ask scores every candidate for every need)
     missed_context = sum(tw * (1.0 - hits[n].weight) for tw, n in zip(plan.context_weights, plan.context, strict=True))
     context_factor = 1.0 - min(w.context_cap, missed_context / plan.mass)
     # More evidence (the same need met in several phrases) edges a partner ahead of a tie.
