@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import NamedTuple
 from datetime import date, datetime
 
 from bot.matching.places import Gazetteer, Place
@@ -57,8 +58,6 @@ class ProfileAnalysis:
     # The vocabulary's modes ("training", "resale") that are terms of their own in a phrase:
     # mode key -> {(field, phrase)}. Most profiles have none (precise scoring asks for every candidate).
     mode_phrases: dict[str, frozenset[tuple[str, str]]] = field(default_factory=dict)
-    # term key -> in how many distinct phrases it occurs (evidence depth)
-    phrase_counts: dict[str, int] = field(default_factory=dict)
     # the capability phrases' tokens, joined (surface similarity with a need)
     capability_texts: tuple[str, ...] = ()
 
@@ -69,27 +68,44 @@ def term_kind(key: str, vocab: Vocabulary) -> str:
     return "capability"
 
 
+class PhraseTerms(NamedTuple):
+    """What a profile phrase says, worked out once per distinct phrase (directories repeat
+    phrases a lot, and the analyses of candidates are made again as the cache turns over)."""
+
+    terms: list[Term]
+    # The words inside its multi-word concepts, and its concepts' broader concepts (found for less).
+    inner: list[Term]
+    tokens: tuple[str, ...]
+
+
+def phrase_terms(phrase: str, vocab: Vocabulary, cache: dict[str, PhraseTerms] | None = None) -> PhraseTerms:
+    found = cache.get(phrase) if cache is not None else None
+    if found is None:
+        terms = analyze_text(phrase, vocab)
+        inner = [Term(key=f"w:{stem(tok)}", surface=tok, kind="capability")
+                 for t in terms if t.key.startswith("c:") and " " in t.surface
+                 for tok in t.surface.split() if tok not in vocab.stopwords and not tok.isdigit()]
+        inner += [Term(key=f"c:{b}", surface=t.surface, kind=vocab.concepts[b].kind)
+                  for t in terms if t.key.startswith("c:") for b in vocab.concepts[t.key[2:]].broader]
+        found = PhraseTerms(terms, inner, tuple(tokens(phrase)))
+        if cache is not None and len(cache) < 200_000:
+            cache[phrase] = found
+    return found
+
+
 def analyze_profile(rec: ProfileRecord, vocab: Vocabulary, gaz: Gazetteer,
-                    cache: dict[str, list[Term]] | None = None) -> ProfileAnalysis:
-    """`cache`: phrase -> terms, shared across profiles (directories repeat phrases a lot)."""
+                    cache: dict[str, PhraseTerms] | None = None) -> ProfileAnalysis:
+    """`cache`: phrase -> its PhraseTerms, shared across profiles."""
     out = ProfileAnalysis()
     weights: dict[str, float] = {}
     words: set[str] = set()
     raw: set[str] = set()
+    capability_texts = []
     for fname in FIELDS:
         entries = []
         for phrase in rec.phrases(fname):
-            terms = cache.get(phrase) if cache is not None else None
-            if terms is None:
-                terms = analyze_text(phrase, vocab)
-                if cache is not None and len(cache) < 200_000:
-                    cache[phrase] = terms
+            terms, inner, phrase_tokens = phrase_terms(phrase, vocab, cache)
             entries.append((phrase, terms))
-            inner = [Term(key=f"w:{stem(tok)}", surface=tok, kind="capability")
-                     for t in terms if t.key.startswith("c:") and " " in t.surface
-                     for tok in t.surface.split() if tok not in vocab.stopwords and not tok.isdigit()]
-            inner += [Term(key=f"c:{b}", surface=t.surface, kind=vocab.concepts[b].kind)
-                      for t in terms if t.key.startswith("c:") for b in vocab.concepts[t.key[2:]].broader]
             for t in inner:
                 if t.key in out.where and any(w[0] == fname and w[3] == 1.0 for w in out.where[t.key]):
                     continue
@@ -99,7 +115,9 @@ def analyze_profile(rec: ProfileRecord, vocab: Vocabulary, gaz: Gazetteer,
                 if w > weights.get(t.key, 0.0):
                     weights[t.key] = w
             if fname != "description":  # descriptions name cities; those stay places in asks
-                raw.update(tokens(phrase))
+                raw.update(phrase_tokens)
+            if fname == "capabilities":
+                capability_texts.append(" ".join(phrase_tokens))
             for t in terms:
                 out.where.setdefault(t.key, []).append((fname, phrase, t, 1.0))
                 w = WEIGHTS.field_weights[term_kind(t.key, vocab)][fname]
@@ -115,8 +133,7 @@ def analyze_profile(rec: ProfileRecord, vocab: Vocabulary, gaz: Gazetteer,
     # concept's term ("security awareness training" is a kind of security work).
     out.mode_phrases = {m: frozenset((fname, phrase) for fname, phrase, _pt, f in out.where[m] if f >= 1.0)
                         for m in vocab.mode_keys if m in out.where}
-    out.phrase_counts = {k: len({phrase for _f, phrase, _t, _x in v}) for k, v in out.where.items()}
-    out.capability_texts = tuple(" ".join(tokens(phrase)) for phrase, _ in out.phrases.get("capabilities", ()))
+    out.capability_texts = tuple(capability_texts)
     for entry in rec.regions:
         for place in gaz.resolve_entry(entry):
             out.places.append((entry, place))

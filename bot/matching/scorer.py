@@ -219,7 +219,7 @@ def _relevance(index: DirectoryIndex, a: ProfileAnalysis, need: Need, context: l
     missed_context = sum(tw * (1.0 - hits[n].weight) for tw, n in zip(plan.context_weights, plan.context, strict=True))
     context_factor = 1.0 - min(w.context_cap, missed_context / plan.mass)
     # More evidence (the same need met in several phrases) edges a partner ahead of a tie.
-    depth = sum(min(2, a.phrase_counts.get(h.term.key, 0) - 1) for h in hits if h.weight > 0)
+    depth = sum(min(2, len({w[1] for w in a.where.get(h.term.key, ())}) - 1) for h in hits if h.weight > 0)
     closest = process.extractOne(plan.need_text, a.capability_texts, scorer=fuzz.token_set_ratio, processor=None)
     best_phrase = closest[1] if closest is not None else 0.0
     # Convex: a need half covered is a weak match, not a middling one.
