@@ -55,6 +55,15 @@ ASKS = ["cisco uc install in tucson", "custom ip phone apps for timecards", "k8s
         "contact center migration EMEA", "video rooms for a hotel chain", "ERP integration manufacturing dallas"]
 
 
+def realistic_asks() -> list[str]:
+    """Asks written by people who never saw the matcher (tests/devset), in a fixed shuffled order."""
+    from tests.devset.evaluation import DEVSET, load_asks
+
+    texts = [a.text for name in ("blind14", "blind17", "blind18") for a in load_asks(DEVSET / f"{name}.yaml")]
+    random.Random(5).shuffle(texts)
+    return texts
+
+
 def percentile(values: list[float], p: float) -> float:
     if not values:
         return float("nan")
@@ -462,10 +471,15 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--reuse", metavar="DIR", default=None,
                         help="SQLite: keep the database and the saved index in DIR and reuse them in later runs "
                              "with the same --profiles (no import, no first build): quicker runs while tuning")
+    parser.add_argument("--asks", choices=("short", "realistic"), default="short",
+                        help="short: the twelve terse asks above; realistic: the 14th, 17th and 18th blind sets' "
+                             "asks (chatty messages, several needs, outcomes, typos: as partners write them)")
     parser.add_argument("--fresh-import", action="store_true",
                         help="serve right after a bulk import (every profile with the same edit time) instead "
                              "of a directory edited over weeks")
     args = parser.parse_args(argv)
+    if args.asks == "realistic":
+        ASKS[:] = realistic_asks()
     if args.quick:
         args.profiles, args.requests = min(args.profiles, 1000), min(args.requests, 300)
         args.sequential = min(args.sequential, 5)
@@ -537,7 +551,8 @@ def main(argv: list[str] | None = None) -> int:
         ack_ms = [a * 1000 for a in results.ack]
         print(f"partnerbot on the user's path ({backend}, {args.replicas} serve process"
               f"{'es' if args.replicas > 1 else ''}): {args.profiles:,} profiles"
-              f"{' (right after a bulk import)' if args.fresh_import else ''}; signed /findpartner over HTTP, "
+              f"{' (right after a bulk import)' if args.fresh_import else ''}"
+              f"{'; realistic asks (blind sets)' if args.asks == 'realistic' else ''}; signed /findpartner over HTTP, "
               f"answers timed at the fake Slack's response_url")
         print(f"  import of profiles (CSV path):            {import_seconds:.1f} s")
         print(f"  start-up to /healthz:                     {healthy:.1f} s")
