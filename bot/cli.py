@@ -150,7 +150,11 @@ def run(args: argparse.Namespace, settings: Settings, *, assemble=None) -> int:
 
         return export_partners_cli(_engine(settings), args.file, out=sys.stdout)
     if command == "match":
-        from bot.matching.cli import match_cli
+        from bot.matching.cli import match_cli, match_saved
+
+        answered = match_saved(settings, args.text, top=args.top, as_json=args.json, out=sys.stdout)
+        if answered is not None:
+            return answered
         from models.engine import make_engine
 
         # Read first; migrate (importing alembic, the ORM and every table) only when the database

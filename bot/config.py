@@ -246,6 +246,10 @@ def _base_url(base: str) -> str:
 
 
 def _database_url(db: str) -> str:
+    from models.sqlite_reads import database_file
+
+    if database_file(db) is not None:  # `sqlite:///<path>` is always well formed (and `partnerbot match`
+        return db  # on SQLite need not import SQLAlchemy to say so)
     from sqlalchemy.engine import make_url
     from sqlalchemy.exc import ArgumentError
 

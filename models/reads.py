@@ -13,16 +13,10 @@ from sqlalchemy import JSON, BigInteger, Boolean, Date, Integer, String, column,
 from sqlalchemy.engine import Connection
 
 from models.base import UTCDateTime
+from models.sqlite_reads import COMPANY, DATABASE, INTRODUCTION, OPEN_STATES  # noqa: F401 (callers import them from here)
 
-# Rows of change_counter (models.changes).
-COMPANY = "company"
-INTRODUCTION = "introduction"
-# Not a sequence: a random number each database draws once, so a file saved for one database
-# (bot.matching.persist) is never taken for another's at the same URL.
-DATABASE = "database"
-
-# models.introduction.OPEN_STATES (IntroState values), spelled here to keep that module unimported.
-OPEN_STATES = ("requested", "awaiting_consent", "approved", "introduced")
+# The rows of change_counter (COMPANY, INTRODUCTION; DATABASE, a database's random identity) and
+# the open introduction states are defined once, in models.sqlite_reads (no SQLAlchemy there).
 
 company = table(
     "company",

@@ -1,6 +1,7 @@
-"""`partnerbot match` starts light (docs/performance.md): it ranks through SQLAlchemy Core
-(`models.reads`, `models.engine`) and imports neither Bolt, the handlers, the ORM, SQLModel,
-alembic nor any table class, and prints what the in-process ranking prints."""
+"""`partnerbot match` starts light (docs/performance.md): it imports neither Bolt, the handlers,
+the ORM, SQLModel, alembic nor any table class; it reads in SQLAlchemy Core (`models.reads`)
+when it builds or updates the index, and over Python's sqlite3 alone (`models.sqlite_reads`)
+when the index it saved last time is current; and it prints what the in-process ranking prints."""
 
 from __future__ import annotations
 
@@ -59,7 +60,8 @@ def test_partnerbot_match_prints_the_ranking_and_imports_only_what_ranking_needs
                                                                                   tmp_path):
     tucson_directory(sqlite_engine)
     # The first call builds the index and saves it; the next ones load it (and print the same).
-    for args in ((ASK, "--top", "3"), (ASK, "--json"), (ASK, "--top", "3")):
+    first = (ASK, "--top", "3")
+    for args in (first, (ASK, "--json"), (ASK, "--top", "3")):
         printed, report = run_match(sqlite_url, tmp_path, *args)
         expected = io.StringIO()
         match_cli(Settings(), sqlite_engine, ASK, top=int(args[2]) if len(args) > 2 else 5,
@@ -69,9 +71,62 @@ def test_partnerbot_match_prints_the_ranking_and_imports_only_what_ranking_needs
         assert report["code"] == 0
         loaded = set(report["modules"])
         assert not [m for m in loaded if m in NOT_FOR_MATCH or m.split(".")[0] in NOT_FOR_MATCH]
-        assert "models.reads" in loaded and "bot.matching.directory" in loaded
         assert report["openblas"] == os.environ.get("OPENBLAS_NUM_THREADS", "1")  # one thread unless set
+        if args is not first:  # the index saved by the first call is current: no SQLAlchemy at all
+            assert not [m for m in loaded if m.split(".")[0] == "sqlalchemy"], "read through SQLAlchemy"
+            assert "models.sqlite_reads" in loaded and "bot.matching.directory" not in loaded
+        else:  # built (and saved) through the directory, read in Core
+            assert "models.reads" in loaded and "bot.matching.directory" in loaded
     assert len(list((tmp_path / "cache").glob("index-*.pickle"))) == 1
+
+
+def test_partnerbot_match_reads_through_sqlalchemy_again_once_the_directory_changed(sqlite_url, sqlite_engine,
+                                                                                     tmp_path):
+    """The saved index is used without SQLAlchemy only while nothing changed: an edit since is
+    applied (the usual path), and the answer shows it."""
+    from sqlalchemy import update
+
+    from models.company import Company
+
+    ids = tucson_directory(sqlite_engine)
+    run_match(sqlite_url, tmp_path, "sourdough robotics", "--json")  # builds and saves the index
+    table = Company.__table__
+    with sqlite_engine.begin() as conn:
+        conn.execute(update(table).where(table.c.id == ids["Berlin Bakery IT"]).values(
+            capabilities=["sourdough robotics"]))
+    printed, report = run_match(sqlite_url, tmp_path, "sourdough robotics", "--json")
+    assert [m["company"] for m in json.loads(printed)] == ["Berlin Bakery IT"]
+    assert "bot.matching.directory" in report["modules"]  # the change applied through the usual path
+
+
+def test_the_sqlite3_reads_are_the_core_reads(sqlite_engine):
+    """models.sqlite_reads (no SQLAlchemy, for `partnerbot match`) reads what models.reads reads."""
+    from datetime import UTC, datetime
+
+    from models import reads, sqlite_reads
+    from models.ask import Ask
+    from models.db import session_scope
+    from models.introduction import Introduction
+
+    ids = tucson_directory(sqlite_engine)
+    now = datetime.now(UTC)
+    with session_scope(sqlite_engine) as s:
+        for state in ("requested", "introduced", "declined"):  # two open, one closed (an ask each)
+            ask = Ask(asker_user_id="U0X", text="x")
+            s.add(ask)
+            s.flush()
+            s.add(Introduction(ask_id=ask.id, requester_user_id="U0X", target_company_id=ids["Calence"], state=state,
+                               created_at=now, updated_at=now))
+    file = sqlite_reads.database_file(sqlite_engine.url.render_as_string(hide_password=False))
+    conn = sqlite_reads.connect_existing(file)
+    try:
+        with sqlite_engine.connect() as core:
+            assert sqlite_reads.current(conn) == reads.current(core)
+            assert sqlite_reads.open_intro_counts(conn) == reads.open_intro_counts(core) == {ids["Calence"]: 2}
+    finally:
+        conn.close()
+    assert sqlite_reads.connect_existing(str(Path(file).with_name("missing.db"))) is None
+    assert not Path(file).with_name("missing.db").exists()  # never created
 
 
 @pytest.mark.slow

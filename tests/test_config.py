@@ -147,3 +147,16 @@ def test_every_variable_is_documented_in_the_readme():
     names = [f.validation_alias for f in Settings.model_fields.values() if f.validation_alias.isupper()]
     assert len(names) >= 20
     assert [n for n in names if f"`{n}`" not in readme] == []
+
+
+def test_a_plain_sqlite_url_is_taken_without_sqlalchemy_as_sqlalchemy_would():
+    """`sqlite:///<path>` is accepted without parsing it with SQLAlchemy (so `partnerbot match` on
+    SQLite need not import it): SQLAlchemy takes every such URL too."""
+    from sqlalchemy.engine import make_url
+
+    for url in ("sqlite:///partnerbot.db", "sqlite:////var/lib/partnerbot/pb.db", "sqlite:///a b#c.db",
+                "sqlite:///ü/ñ.db", "sqlite:///C:\\data\\pb.db", "sqlite:///:memory:x"):
+        assert make_url(url).get_backend_name() == "sqlite"
+        assert Settings.from_mapping({"DATABASE_URL": url}).database_url == url
+    with pytest.raises(ConfigError, match="DATABASE_URL is malformed"):
+        Settings.from_mapping({"DATABASE_URL": "sqlite:/one-slash.db"})

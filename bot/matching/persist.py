@@ -145,9 +145,14 @@ def index_path(database_url: str) -> Path | None:
     folder = cache_dir()
     if folder is None:
         return None
-    from sqlalchemy.engine import make_url
+    from models.sqlite_reads import database_file
 
-    where = make_url(database_url).render_as_string(hide_password=True)
+    if database_file(database_url) is not None:  # a plain SQLite file: no password to hide
+        where = database_url  # (and no SQLAlchemy to import: `partnerbot match` on SQLite)
+    else:
+        from sqlalchemy.engine import make_url
+
+        where = make_url(database_url).render_as_string(hide_password=True)
     return folder / f"index-{hashlib.sha256(where.encode()).hexdigest()[:16]}-{fingerprint()}.pickle"
 
 
