@@ -36,9 +36,13 @@ class Weights:
     clear_margin: float = 2.0
     clear_min_geo: float = 0.5  # ... and serves the place asked for (a geography tier this high)
     # -- candidates ---------------------------------------------------------------------------
-    candidates_per_need: int = 80
+    # Candidates scored precisely, per need and from the keyword retrieval. 50 and 50 (80 and 80
+    # until 2026-12-06): every labelled set's figures identical, and over 1,197 graded asks among
+    # 100k profiles MRR@5 0.685 against 0.683, as many near misses, ranking 45 % faster
+    # (benchmarks/quality_at_scale.py, docs/performance.md).
+    candidates_per_need: int = 50
     candidates_per_ask: int = 10_000  # the needs' candidates together (shared out evenly)
-    lexical_candidates: int = 80
+    lexical_candidates: int = 50
     semantic_candidates: int = 20
     semantic_retrieval_below: int = 40  # ... only when the other retrievals found fewer candidates
     # -- fusion: score = concept score + lexical_bonus x 100 x BM25 / best BM25
