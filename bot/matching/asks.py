@@ -277,12 +277,18 @@ def _cue_terms(toks: list[str], index: DirectoryIndex, found: set[str]) -> list[
     """Concepts an outcome means by its cues ("a heads-up days before a press fails": predictive
     maintenance), where the need's words name none of them already."""
     stems = [stem(t) for t in toks]
+    present = set(stems)
     out = []
     for cid, groups in index.vocab.cues.items():
         if f"c:{cid}" in found:
             continue
-        hits = [next((h for seq in group if (h := _has(stems, seq))), None) for group in groups]
-        if all(hits):
+        hits = []
+        for group in groups:  # every group must have a sequence in the need (most have no first word of it)
+            hit = next((h for seq in group if seq and seq[0] in present and (h := _has(stems, seq))), None)
+            if not hit:
+                break
+            hits.append(hit)
+        else:
             out.append(Term(f"c:{cid}", " … ".join(hits), index.vocab.concepts[cid].kind))
     return out
 
