@@ -36,6 +36,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from tests.fakeslack import TEAM_ID, FakeSlack  # noqa: E402
+from tests.processes import child_pids  # noqa: E402
 from tests.slackrequests import sign  # noqa: E402
 
 SECRET = "load-benchmark-signing-secret"
@@ -378,20 +379,10 @@ def _own_peak_rss_mb(pid: int) -> float:
     return float("nan")
 
 
-def _children(pid: int) -> list[int]:
-    out: list[int] = []
-    for task in Path(f"/proc/{pid}/task").glob("*"):
-        try:
-            out += [int(c) for c in (task / "children").read_text().split()]
-        except OSError:
-            pass
-    return out
-
-
 def peak_rss_mb(pid: int) -> tuple[float, str]:
     """Peak resident memory of `serve` and of its ranking workers (children), summed: an upper
     bound of what they held at once (pages of shared libraries count once per process)."""
-    parts = [("serve", _own_peak_rss_mb(pid))] + [(_role(c), _own_peak_rss_mb(c)) for c in _children(pid)]
+    parts = [("serve", _own_peak_rss_mb(pid))] + [(_role(c), _own_peak_rss_mb(c)) for c in child_pids(pid)]
     total = sum(mb for _, mb in parts)
     detail = " (" + " + ".join(f"{role} {mb:.0f}" for role, mb in parts) + ")" if len(parts) > 1 else ""
     return total, f"{total:.0f} MB{detail}"

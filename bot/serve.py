@@ -53,7 +53,9 @@ def serve(settings: Settings, assemble) -> int:
         if scheduler.running:
             scheduler.shutdown(wait=False)
         ctx.executor.shutdown(wait=False, cancel_futures=False)
-        ranker = ctx.services.get("ranker")
+        from bot.matching.rankers import SERVICE_KEY as RANKER
+
+        ranker = ctx.services.get(RANKER)
         if ranker is not None:
             ranker.close(wait=False)
     return 0

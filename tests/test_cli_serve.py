@@ -15,6 +15,7 @@ from sqlalchemy import inspect
 
 from models.db import make_engine, upgrade
 from tests.conftest import BOT_TOKEN, SIGNING_SECRET, free_port
+from tests.processes import child_pids
 
 pytestmark = pytest.mark.slow  # each test runs `partnerbot` in a subprocess
 
@@ -132,7 +133,7 @@ def test_serve_with_a_ranking_worker_answers_and_stops_with_it(tmp_path, fake_sl
         assert slack.command("/findpartner", "cisco uc install in tucson", user_id=ASKER).status == 200
         answer = str(fake_slack.wait_for_response(timeout=60))
         assert "Calence" in answer
-        workers = _children(proc.pid)
+        workers = child_pids(proc.pid)
         assert workers, "no ranking worker process"
     finally:
         proc.terminate()
@@ -147,16 +148,6 @@ def test_serve_with_a_ranking_worker_answers_and_stops_with_it(tmp_path, fake_sl
     while any(Path(f"/proc/{pid}").exists() for pid in workers) and time.monotonic() < deadline:
         time.sleep(0.1)
     assert not any(Path(f"/proc/{pid}").exists() for pid in workers), "a worker outlived serve"
-
-
-def _children(pid: int) -> list[int]:
-    out: list[int] = []
-    for task in Path(f"/proc/{pid}/task").glob("*"):
-        try:
-            out += [int(c) for c in (task / "children").read_text().split()]
-        except OSError:
-            pass
-    return out
 
 
 def test_serve_without_token_stops_with_one_clear_line(tmp_path):

@@ -40,11 +40,14 @@ def directory_db(tmp_path_factory):
 @pytest.fixture(scope="module")
 def worker_ranker(directory_db):
     engine, _ids = directory_db
-    config = worker.WorkerConfig(database_url=engine.url.render_as_string(hide_password=False),
-                                 timeouts=Settings().db_timeouts)
-    ranker = rankers.WorkerRanker(config, workers=1)
+    ranker = rankers.WorkerRanker(config_for(engine), workers=1)
     yield ranker
     ranker.close()
+
+
+def config_for(engine) -> worker.WorkerConfig:
+    return worker.WorkerConfig(database_url=engine.url.render_as_string(hide_password=False),
+                               timeouts=Settings().db_timeouts)
 
 
 def answer(ranker, engine, text: str, **kw):
@@ -86,9 +89,7 @@ def test_an_edit_shows_in_the_workers_next_answer(directory_db, worker_ranker):
 
 def test_a_worker_that_dies_is_replaced_and_the_ask_still_answered(directory_db):
     engine, _ids = directory_db
-    config = worker.WorkerConfig(database_url=engine.url.render_as_string(hide_password=False),
-                                 timeouts=Settings().db_timeouts)
-    ranker = rankers.WorkerRanker(config, workers=1)
+    ranker = rankers.WorkerRanker(config_for(engine), workers=1)
     try:
         first = ranker.a_worker_pid()
         expected = shown(answer(ranker, engine, ASKS[0]))
@@ -106,9 +107,7 @@ def test_a_worker_that_dies_is_replaced_and_the_ask_still_answered(directory_db)
 
 def test_closing_stops_the_workers(directory_db):
     engine, _ids = directory_db
-    config = worker.WorkerConfig(database_url=engine.url.render_as_string(hide_password=False),
-                                 timeouts=Settings().db_timeouts)
-    ranker = rankers.WorkerRanker(config, workers=1)
+    ranker = rankers.WorkerRanker(config_for(engine), workers=1)
     pid = ranker.a_worker_pid()
     ranker.close()
     deadline = time.monotonic() + 10

@@ -39,7 +39,9 @@ def drain(ctx, *, scheduler=None, grace_s: float) -> int:
     waits = []
     if scheduler is not None and scheduler.running:
         waits.append(lambda: scheduler.shutdown(wait=True))
-    ranker = ctx.services.get("ranker")
+    from bot.matching.rankers import SERVICE_KEY as RANKER
+
+    ranker = ctx.services.get(RANKER)
 
     def slow_work() -> None:
         ctx.executor.shutdown(wait=True, cancel_futures=True)
